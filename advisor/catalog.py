@@ -1,0 +1,183 @@
+"""Open the datasets of an intake catalog by name, making the sample data when it is missing.
+
+The catalog is the project's ``catalog.yaml`` (intake 2 with intake-xarray).
+Entries whose metadata carries ``sample: {year: Y, seed: S}`` (optionally
+``hours: N`` for a shortened year) describe the
+embedded ERA5-like sample: when such an entry's store is missing,
+:func:`open_entry` generates it (or, with ``generate=False``, says which
+command does).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from advisor.errors import AdvisorError
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+logger = logging.getLogger(__name__)
+
+CATALOG_ENV = "ADVISOR_CATALOG"
+"""Environment variable naming the catalog file to use instead of the default."""
+
+PROJECT_CATALOG = Path(__file__).resolve().parent.parent / "catalog.yaml"
+"""The catalog that ships at the root of the repository."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """Where a catalog entry's data lives and, for sample entries, how to make it."""
+
+    name: str
+    path: Path
+    description: str
+    sample_year: int | None
+    sample_seed: int
+    sample_hours: int | None = None
+
+    @property
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def make_command(self) -> str:
+        """The shell command that creates this entry's store."""
+        return f"advisor sample-data --out {self.path.parent} --years {self.sample_year}" + (
+            f" --seed {self.sample_seed}" if self.sample_seed else ""
+        )
+
+
+def default_catalog() -> Path:
+    """The catalog in use: ``$ADVISOR_CATALOG``, else ``./catalog.yaml``, else the project's own."""
+    if env := os.environ.get(CATALOG_ENV):
+        return Path(env)
+    here = Path("catalog.yaml")
+    return here if here.is_file() else PROJECT_CATALOG
+
+
+def _open(catalog: str | Path | None):
+    import intake
+
+    path = Path(catalog) if catalog is not None else default_catalog()
+    if not path.is_file():
+        raise AdvisorError(
+            f"no catalog at {path}: pass --catalog PATH or set {CATALOG_ENV} to an intake catalog file"
+        )
+    try:
+        return intake.open_catalog(str(path))
+    except Exception as exc:  # intake raises many types for a malformed file
+        raise AdvisorError(f"cannot read the catalog {path}: {exc}") from None
+
+
+def entry_names(catalog: str | Path | None = None) -> list[str]:
+    """The names of the catalog's entries, sorted.
+
+    Examples
+    --------
+    >>> entry_names(PROJECT_CATALOG)[:2]
+    ['era5_2019', 'era5_2020']
+    """
+    return sorted(_open(catalog))
+
+
+def get_entry(name: str, catalog: str | Path | None = None) -> Entry:
+    """Describe entry ``name`` without reading its data.
+
+    Examples
+    --------
+    >>> entry = get_entry("era5_2021", PROJECT_CATALOG)
+    >>> entry.path.name, entry.sample_year
+    ('era5_2021.zarr', 2021)
+    """
+    cat = _open(catalog)
+    if name not in cat:
+        known = ", ".join(sorted(cat)) or "none"
+        raise AdvisorError(f"no catalog entry named {name!r}; the catalog has: {known}")
+    source = cat[name]
+    data = source.reader.data
+    sample = (data.metadata or {}).get("sample") or {}
+    return Entry(
+        name=name,
+        path=Path(os.path.normpath(data.url)),
+        description=getattr(source, "description", "") or "",
+        sample_year=int(sample["year"]) if "year" in sample else None,
+        sample_seed=int(sample.get("seed", 0)),
+        sample_hours=int(sample["hours"]) if "hours" in sample else None,
+    )
+
+
+def ensure_entry(name: str, catalog: str | Path | None = None, *, generate: bool = True) -> Entry:
+    """Make sure entry ``name``'s store exists, generating sample data when allowed.
+
+    Raises :class:`AdvisorError` naming the command that makes the store when
+    it is missing and cannot or may not be generated here.
+    """
+    entry = get_entry(name, catalog)
+    if entry.exists:
+        return entry
+    if entry.sample_year is None:
+        raise AdvisorError(f"catalog entry {name!r} points at {entry.path}, which does not exist")
+    if not generate:
+        raise AdvisorError(
+            f"catalog entry {name!r} has no data yet at {entry.path}: run `{entry.make_command()}`"
+        )
+    from rich.console import Console
+
+    from advisor import sample
+
+    Console(stderr=True).print(
+        f"[bold]{name}[/bold]: no data at {entry.path}; generating the ERA5-like sample for "
+        f"{entry.sample_year} (once; later runs reuse it)"
+    )
+    sample.write_year(
+        entry.path.parent,
+        entry.sample_year,
+        hours=entry.sample_hours,
+        seed=entry.sample_seed,
+        progress=True,
+    )
+    return entry
+
+
+def open_entry(
+    name: str, *, catalog: str | Path | None = None, generate: bool = True
+) -> xr.Dataset:
+    """Open catalog entry ``name`` lazily through intake (``catalog[name].to_dask()``).
+
+    A sample entry whose store is missing is generated first when ``generate``
+    is true; otherwise the error names the command that makes it.
+    """
+    ensure_entry(name, catalog, generate=generate)
+    cat = _open(catalog)
+    logger.debug("opening catalog entry %s", name)
+    return cat[name].to_dask()
+
+
+def open_entries(
+    names: Sequence[str], *, catalog: str | Path | None = None, generate: bool = True
+) -> xr.Dataset:
+    """Open several entries and concatenate them along time (the multi-year climatology input).
+
+    The entries must not overlap in time; they are put in time order.
+    """
+    import xarray as xr
+
+    if not names:
+        raise AdvisorError("no catalog entries given: name at least one, e.g. era5_2019")
+    datasets = [open_entry(n, catalog=catalog, generate=generate) for n in names]
+    if len(datasets) == 1:
+        return datasets[0]
+    datasets.sort(key=lambda d: d.indexes["time"][0])
+    for before, after in itertools.pairwise(datasets):
+        if after.indexes["time"][0] <= before.indexes["time"][-1]:
+            raise AdvisorError(
+                f"catalog entries {', '.join(names)} overlap in time: name each period once"
+            )
+    return xr.concat(datasets, dim="time", data_vars="minimal", coords="minimal", compat="override")

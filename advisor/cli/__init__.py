@@ -1,0 +1,73 @@
+"""The ``advisor`` command line: a thin typer app over the library.
+
+Each command lives in a module of its own in this package and registers itself
+on :data:`app`; command modules import heavy libraries inside the command
+body only, so ``advisor recommend --shape ...`` never imports dask or xarray.
+
+Errors are reported as a single line on stderr with exit code 2: click's usage
+errors (unknown option, bad value) and :class:`advisor.errors.AdvisorError`.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+
+import click
+import typer
+
+from advisor.errors import AdvisorError
+
+app = typer.Typer(
+    name="advisor",
+    help="Pattern-aware chunking and compression advice for Zarr arrays.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def _root(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log the advisor's decisions."),
+) -> None:
+    """Pattern-aware chunking and compression advice for Zarr arrays."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if not verbose:
+        # distributed logs worker start-up at INFO through its own handlers
+        logging.getLogger("distributed").setLevel(logging.ERROR)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the CLI; bad input exits 2 with one line on stderr, no traceback."""
+    from advisor.cli import commands  # noqa: F401  (registers the commands)
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        rv = app(args=args, prog_name="advisor", standalone_mode=False)
+    except click.UsageError as exc:
+        name = exc.ctx.command_path if exc.ctx is not None else "advisor"
+        print(
+            f"advisor: error: {_one_line(exc.format_message())} (see '{name} --help')",
+            file=sys.stderr,
+        )
+        sys.exit(2)
+    except click.ClickException as exc:
+        print(f"advisor: error: {_one_line(exc.format_message())}", file=sys.stderr)
+        sys.exit(2)
+    except AdvisorError as exc:
+        print(f"advisor: error: {_one_line(str(exc))}", file=sys.stderr)
+        sys.exit(2)
+    except click.Abort:
+        print("advisor: aborted", file=sys.stderr)
+        sys.exit(130)
+    sys.exit(rv if isinstance(rv, int) else 0)

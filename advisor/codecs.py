@@ -1,0 +1,211 @@
+"""Compressor specifications: parse ``blosc:zstd:3:shuffle``, build zarr 2 or 3 codecs, print snippets.
+
+One :class:`CodecSpec` value describes a compressor the same way for every
+consumer: the encoding that ``recommend`` prints, the store ``apply`` writes and
+the grid the benchmarks sweep. zarr 3 and numcodecs are imported only when
+codec objects are built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from advisor.errors import AdvisorError
+
+Family = Literal["none", "blosc", "zstd", "gzip"]
+BloscName = Literal["lz4", "lz4hc", "blosclz", "zstd", "zlib"]
+Shuffle = Literal["noshuffle", "shuffle", "bitshuffle"]
+ZarrFormat = Literal[2, 3]
+
+FAMILIES: tuple[Family, ...] = ("none", "blosc", "zstd", "gzip")
+BLOSC_NAMES: tuple[BloscName, ...] = ("lz4", "lz4hc", "blosclz", "zstd", "zlib")
+SHUFFLES: tuple[Shuffle, ...] = ("noshuffle", "shuffle", "bitshuffle")
+_SHUFFLE_ALIASES = {"no": "noshuffle", "byte": "shuffle", "bit": "bitshuffle"}
+_LEVELS = {"blosc": range(0, 10), "zstd": range(-7, 23), "gzip": range(0, 10)}
+
+
+@dataclass(frozen=True, slots=True)
+class CodecSpec:
+    """A compressor: ``family`` with its algorithm, level and shuffle.
+
+    Examples
+    --------
+    >>> spec = CodecSpec.parse("blosc:zstd:3:shuffle")
+    >>> spec
+    CodecSpec(family='blosc', cname='zstd', clevel=3, shuffle='shuffle')
+    >>> str(spec)
+    'blosc:zstd:3:shuffle'
+    >>> CodecSpec.parse("zstd:5").label
+    'Zstd level 5'
+    """
+
+    family: Family = "blosc"
+    cname: BloscName | None = "zstd"
+    clevel: int | None = 3
+    shuffle: Shuffle | None = "shuffle"
+
+    @classmethod
+    def parse(cls, text: str) -> CodecSpec:
+        """Parse ``none``, ``blosc[:CNAME[:LEVEL[:SHUFFLE]]]``, ``zstd[:LEVEL]`` or ``gzip[:LEVEL]``.
+
+        SHUFFLE is ``noshuffle|shuffle|bitshuffle`` (or ``no|byte|bit``).
+        """
+        parts = [p.strip().lower() for p in text.split(":")]
+        family = parts[0]
+        hint = "use e.g. blosc:zstd:3:shuffle, blosc:lz4:5:bitshuffle, zstd:3, gzip:5 or none"
+        if family not in FAMILIES:
+            raise AdvisorError(f"unknown codec {text!r}: {hint}")
+        if family == "none":
+            if len(parts) > 1:
+                raise AdvisorError(f"codec 'none' takes no parameters, got {text!r}")
+            return cls("none", None, None, None)
+        if family == "blosc":
+            if len(parts) > 4:
+                raise AdvisorError(f"too many parts in codec {text!r}: {hint}")
+            cname = parts[1] if len(parts) > 1 else "zstd"
+            if cname not in BLOSC_NAMES:
+                raise AdvisorError(
+                    f"unknown Blosc compressor {cname!r} in {text!r}: use one of "
+                    + ", ".join(BLOSC_NAMES)
+                )
+            level = _level(parts[2] if len(parts) > 2 else "3", family, text)
+            shuffle = _SHUFFLE_ALIASES.get(parts[3], parts[3]) if len(parts) > 3 else "shuffle"
+            if shuffle not in SHUFFLES:
+                raise AdvisorError(
+                    f"unknown shuffle {parts[3]!r} in {text!r}: use noshuffle, shuffle or bitshuffle"
+                )
+            return cls("blosc", cname, level, shuffle)  # type: ignore[arg-type]
+        if len(parts) > 2:
+            raise AdvisorError(f"codec {family!r} takes only a level, got {text!r}: {hint}")
+        level = _level(
+            parts[1] if len(parts) > 1 else ("3" if family == "zstd" else "5"), family, text
+        )
+        return cls(family, None, level, None)  # type: ignore[arg-type]
+
+    def __str__(self) -> str:
+        if self.family == "none":
+            return "none"
+        if self.family == "blosc":
+            return f"blosc:{self.cname}:{self.clevel}:{self.shuffle}"
+        return f"{self.family}:{self.clevel}"
+
+    @property
+    def label(self) -> str:
+        """A short human name, e.g. ``Blosc zstd 3 shuffle``."""
+        if self.family == "none":
+            return "no compression"
+        if self.family == "blosc":
+            return f"Blosc {self.cname} {self.clevel} {self.shuffle}"
+        return f"{self.family.capitalize()} level {self.clevel}"
+
+    def numcodec(self) -> Any:
+        """The numcodecs codec (zarr format 2, and raw encode/decode), or None for no compression."""
+        import numcodecs
+
+        if self.family == "none":
+            return None
+        if self.family == "blosc":
+            shuffle = {"noshuffle": 0, "shuffle": 1, "bitshuffle": 2}[self.shuffle or "shuffle"]
+            return numcodecs.Blosc(cname=self.cname, clevel=self.clevel, shuffle=shuffle)
+        if self.family == "zstd":
+            return numcodecs.Zstd(level=self.clevel)
+        return numcodecs.GZip(level=self.clevel)
+
+    def zarr3_codec(self, itemsize: int = 4) -> Any:
+        """The ``zarr.codecs`` bytes-to-bytes codec for zarr format 3, or None."""
+        from zarr import codecs
+
+        if self.family == "none":
+            return None
+        if self.family == "blosc":
+            return codecs.BloscCodec(
+                cname=self.cname, clevel=self.clevel, shuffle=self.shuffle, typesize=itemsize
+            )
+        if self.family == "zstd":
+            return codecs.ZstdCodec(level=self.clevel)
+        return codecs.GzipCodec(level=self.clevel)
+
+    def compressors(self, zarr_format: ZarrFormat, itemsize: int = 4) -> list[Any] | None:
+        """The value of xarray's ``encoding[var]["compressors"]`` for ``zarr_format`` (None: none)."""
+        codec = self.numcodec() if zarr_format == 2 else self.zarr3_codec(itemsize)
+        return None if codec is None else [codec]
+
+    def snippet(self, zarr_format: ZarrFormat) -> tuple[str, str]:
+        """Python source that builds this codec: ``(import line, expression)`` for a snippet.
+
+        Examples
+        --------
+        >>> CodecSpec.parse("blosc:lz4:5:bitshuffle").snippet(3)[1]
+        'BloscCodec(cname="lz4", clevel=5, shuffle="bitshuffle")'
+        >>> CodecSpec.parse("blosc:zstd:3:shuffle").snippet(2)[1]
+        'Blosc(cname="zstd", clevel=3, shuffle=Blosc.SHUFFLE)'
+        """
+        if self.family == "none":
+            return "", ""
+        if zarr_format == 3:
+            names = {"blosc": "BloscCodec", "zstd": "ZstdCodec", "gzip": "GzipCodec"}
+            name = names[self.family]
+            head = f"from zarr.codecs import {name}"
+            if self.family == "blosc":
+                return head, (
+                    f'{name}(cname="{self.cname}", clevel={self.clevel}, shuffle="{self.shuffle}")'
+                )
+            return head, f"{name}(level={self.clevel})"
+        names = {"blosc": "Blosc", "zstd": "Zstd", "gzip": "GZip"}
+        name = names[self.family]
+        head = f"from numcodecs import {name}"
+        if self.family == "blosc":
+            constant = {"noshuffle": "NOSHUFFLE", "shuffle": "SHUFFLE", "bitshuffle": "BITSHUFFLE"}
+            return head, (
+                f'{name}(cname="{self.cname}", clevel={self.clevel}, '
+                f"shuffle={name}.{constant[self.shuffle or 'shuffle']})"
+            )
+        return head, f"{name}(level={self.clevel})"
+
+
+DEFAULT_CODEC = CodecSpec()
+"""Blosc zstd level 3 with byte shuffle: the workflow's choice and a good balance of ratio and speed."""
+
+
+def _level(text: str, family: str, whole: str) -> int:
+    try:
+        level = int(text)
+    except ValueError:
+        raise AdvisorError(f"codec level {text!r} in {whole!r} is not a whole number") from None
+    allowed = _LEVELS[family]
+    if level not in allowed:
+        raise AdvisorError(
+            f"{family} level {level} in {whole!r} is out of range: use {allowed.start}..{allowed.stop - 1}"
+        )
+    return level
+
+
+def encoding_for(
+    variables: list[str] | tuple[str, ...],
+    chunks: tuple[int, ...],
+    codec: CodecSpec = DEFAULT_CODEC,
+    zarr_format: ZarrFormat = 3,
+    itemsize: int = 4,
+    shards: tuple[int, ...] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """The ``encoding=`` argument of ``Dataset.to_zarr`` for ``variables``.
+
+    Examples
+    --------
+    >>> enc = encoding_for(["cape"], (32, 60, 80), zarr_format=2)
+    >>> enc["cape"]["chunks"], type(enc["cape"]["compressors"][0]).__name__
+    ((32, 60, 80), 'Blosc')
+    """
+    if shards is not None and zarr_format != 3:
+        raise AdvisorError("shards need zarr format 3: pass --zarr-format 3 or drop --shards")
+    out: dict[str, dict[str, Any]] = {}
+    for name in variables:
+        enc: dict[str, Any] = {
+            "chunks": tuple(chunks),
+            "compressors": codec.compressors(zarr_format, itemsize),
+        }
+        if shards is not None:
+            enc["shards"] = tuple(shards)
+        out[name] = enc
+    return out

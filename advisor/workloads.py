@@ -1,0 +1,191 @@
+"""The workloads of the workflow, defined once.
+
+Benchmarks, ``advisor apply``, ``advisor validate`` and the tests all call these
+functions, so what is measured is what users run and what the model predicts.
+
+Two ways to open a store, as users do:
+
+- :func:`open_for_reads`: lazy xarray over zarr-python, no Dask (interactive reads:
+  a point's series, a map, an ML patch);
+- :func:`open_for_compute`: Dask arrays with the on-disk chunks (scans, resample,
+  climatology, save).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from advisor.errors import AdvisorError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import xarray as xr
+
+    from advisor.codecs import CodecSpec, ZarrFormat
+
+Statistic = Literal["mean", "max", "min", "sum", "std"]
+STATISTICS: tuple[Statistic, ...] = ("mean", "max", "min", "sum", "std")
+FloxMethod = Literal["blockwise", "cohorts", "map-reduce"]
+
+WORKFLOW_STATS: dict[str, Statistic] = {
+    "cape": "max",
+    "cin": "mean",
+    "k_index": "mean",
+    "blh": "max",
+}
+"""The workflow's daily statistics: daily max CAPE and BLH, daily mean CIN and K-index."""
+
+WORKFLOW_CHUNKS: dict[str, int] = {"time": 32, "latitude": 60, "longitude": 80}
+"""The chunking the workshop picks by hand for its daily ML copy."""
+
+TAIWAN = {"latitude": slice(26, 22), "longitude": slice(120, 122)}
+"""The workflow's Taiwan box, 22–26N 120–122E (latitude descends, as in ERA5)."""
+
+_CELL_METHOD = {
+    "mean": "mean",
+    "max": "maximum",
+    "min": "minimum",
+    "sum": "sum",
+    "std": "standard_deviation",
+}
+
+
+def open_for_reads(path: str | Path) -> xr.Dataset:
+    """Open a Zarr store lazily without Dask: each selection reads just its chunks via zarr-python."""
+    import xarray as xr
+
+    return xr.open_zarr(path, chunks=None, consolidated=None)
+
+
+def open_for_compute(path: str | Path, chunks: Mapping[str, int] | None = None) -> xr.Dataset:
+    """Open a Zarr store as Dask arrays (on-disk chunks unless ``chunks`` is given)."""
+    import xarray as xr
+
+    return xr.open_zarr(path, chunks=dict(chunks) if chunks else {}, consolidated=None)
+
+
+def read(
+    ds: xr.Dataset, selection: Mapping[str, slice | int], variables: list[str] | None = None
+) -> dict[str, np.ndarray]:
+    """Read one access (a box given as ``dim -> slice``) of each variable into memory."""
+    names = variables or list(ds.data_vars)
+    return {name: ds[name].isel(dict(selection)).to_numpy() for name in names}
+
+
+def point_series(
+    ds: xr.Dataset, var: str, lat: int, lon: int, window: slice | None = None
+) -> np.ndarray:
+    """The time series at one grid point (``isel`` indices), optionally in a time window."""
+    return read(ds, {"latitude": lat, "longitude": lon, "time": window or slice(None)}, [var])[var]
+
+
+def map_at(ds: xr.Dataset, var: str, t: int, steps: int = 1) -> np.ndarray:
+    """The full field at time index ``t`` (``steps`` consecutive steps)."""
+    return read(ds, {"time": slice(t, t + steps)}, [var])[var]
+
+
+def full_scan(ds: xr.Dataset) -> xr.Dataset:
+    """The time mean everywhere, computed (the workflow's ``mean(dim="time")``)."""
+    return ds.mean("time").compute()
+
+
+def resample(
+    ds: xr.Dataset,
+    freq: str = "1D",
+    stats: Mapping[str, Statistic] | None = None,
+    method: FloxMethod | None = None,
+) -> xr.Dataset:
+    """Hourly → ``freq`` (lazy): one statistic per variable (default mean), names kept, CF ``cell_methods`` set.
+
+    ``stats`` maps variables to ``mean|max|min|sum|std``; variables not named
+    get the mean. ``method`` picks flox's method (default: flox decides).
+    """
+    import xarray as xr
+
+    stats = dict(stats or {})
+    unknown = sorted(set(stats) - set(ds.data_vars))
+    if unknown:
+        raise AdvisorError(
+            f"--stat names {', '.join(unknown)}, not in the dataset: use one of {', '.join(map(str, ds.data_vars))}"
+        )
+    bad = {v: s for v, s in stats.items() if s not in STATISTICS}
+    if bad:
+        var, stat = next(iter(bad.items()))
+        raise AdvisorError(
+            f"unknown statistic {stat!r} for {var}: use one of {', '.join(STATISTICS)}"
+        )
+    kwargs = {"method": method} if method else {}
+    out = {}
+    for name in ds.data_vars:
+        stat = stats.get(str(name), "mean")
+        da = getattr(ds[name].resample(time=freq), stat)(**kwargs)
+        da.attrs = {**ds[name].attrs, "cell_methods": f"time: {_CELL_METHOD[stat]}"}
+        out[name] = da
+    return xr.Dataset(out, attrs=ds.attrs)
+
+
+def climatology(
+    ds: xr.Dataset, by: Literal["month", "season"] = "month", method: FloxMethod | None = None
+) -> xr.Dataset:
+    """``groupby("time.<by>").mean()`` (lazy): the multi-year monthly or seasonal climatology."""
+    kwargs = {"method": method} if method else {}
+    return ds.groupby(f"time.{by}").mean(dim="time", **kwargs)
+
+
+def region_climatology(
+    ds: xr.Dataset, box: Mapping[str, slice] = TAIWAN, by: Literal["month", "season"] = "month"
+) -> xr.Dataset:
+    """The box-averaged climatology (lazy): the workflow's Taiwan-area CAPE seasonal cycle."""
+    return ds.sel(dict(box)).groupby(f"time.{by}").mean(dim=["time", "latitude", "longitude"])
+
+
+def gradient_magnitude(da: xr.DataArray) -> xr.DataArray:
+    """``sqrt(d/dlat² + d/dlon²)`` from ``differentiate`` (per degree), lazy."""
+    import numpy as np
+
+    return np.hypot(da.differentiate("latitude"), da.differentiate("longitude"))
+
+
+def save(
+    ds: xr.Dataset,
+    path: str | Path,
+    chunks: Mapping[str, int],
+    codec: CodecSpec,
+    zarr_format: ZarrFormat = 3,
+    shards: Mapping[str, int] | None = None,
+) -> None:
+    """Rechunk ``ds`` to ``chunks`` and write it to a new store with ``codec`` and consolidated metadata.
+
+    The workflow's save step: ``ds.chunk(chunks).to_zarr(path, encoding=..., consolidated=True)``.
+    The Dask chunks are the write chunks (or the shards, when given) so no
+    two tasks write into the same stored object.
+    """
+    from advisor.codecs import encoding_for
+
+    dims = list(ds.dims)
+    chunk_dims = {d: int(chunks.get(d, ds.sizes[d])) for d in dims}
+    write_dims = {d: int(shards.get(d, chunk_dims[d])) for d in dims} if shards else chunk_dims
+    variables = [str(v) for v in ds.data_vars]
+    itemsize = max(ds[v].dtype.itemsize for v in variables)
+    encoding = {}
+    for v in variables:
+        vdims = ds[v].dims
+        encoding.update(
+            encoding_for(
+                [v],
+                tuple(min(chunk_dims[d], ds.sizes[d]) for d in vdims),
+                codec,
+                zarr_format,
+                itemsize,
+                tuple(min(write_dims[d], ds.sizes[d]) for d in vdims) if shards else None,
+            )
+        )
+    out = ds.chunk(write_dims)
+    for v in out.variables.values():
+        v.encoding.pop("chunks", None)
+        v.encoding.pop("preferred_chunks", None)
+        v.encoding.pop("compressors", None)
+        v.encoding.pop("shards", None)
+    out.to_zarr(path, mode="w-", encoding=encoding, consolidated=True, zarr_format=zarr_format)

@@ -1,0 +1,144 @@
+"""Shared fixtures: real sample stores, a real catalog and real Dask clusters."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from advisor.catalog import PROJECT_CATALOG
+
+SAMPLE_HOURS = 24 * 10
+"""Hours in the session's small sample stores: ten whole days, enough for daily resampling."""
+
+
+@pytest.fixture(scope="session")
+def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with ``era5_2019.zarr`` and ``era5_2020.zarr`` of :data:`SAMPLE_HOURS` hours each."""
+    from advisor.sample import write_year
+
+    out = tmp_path_factory.mktemp("sample")
+    for year in (2019, 2020):
+        write_year(out, year, hours=SAMPLE_HOURS)
+    return out
+
+
+@pytest.fixture(scope="session")
+def sample_store(sample_dir: Path) -> Path:
+    """The 2019 sample store (read it, never write into it)."""
+    return sample_dir / "era5_2019.zarr"
+
+
+@pytest.fixture()
+def catalog_copy(tmp_path: Path) -> Path:
+    """The project's catalog copied into an empty folder (its entries point at ``tmp_path/data``)."""
+    dest = tmp_path / "catalog.yaml"
+    shutil.copy(PROJECT_CATALOG, dest)
+    return dest
+
+
+@pytest.fixture()
+def sample_catalog(tmp_path: Path, sample_dir: Path) -> Path:
+    """A copy of the project's catalog whose ``data/`` holds the session's small sample stores."""
+    dest = tmp_path / "cat"
+    (dest / "data").mkdir(parents=True)
+    for store in sample_dir.glob("*.zarr"):
+        shutil.copytree(store, dest / "data" / store.name)
+    shutil.copy(PROJECT_CATALOG, dest / "catalog.yaml")
+    return dest / "catalog.yaml"
+
+
+@pytest.fixture(scope="session")
+def local_client() -> Iterator[object]:
+    """A real LocalCluster client shaped like the workflow's (2 workers x 1 thread, 2 GB each)."""
+    from advisor.cluster import ClusterSpec, dask_client
+
+    with dask_client(spec=ClusterSpec(2, 1, 2 * 10**9), quiet=True) as client:
+        yield client
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def dask_processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Real ``dask scheduler`` and ``dask worker`` processes on 127.0.0.1; yields the address."""
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    logs = tmp_path_factory.mktemp("dask-logs")
+    env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
+    dask = [sys.executable, "-m", "dask"]
+    procs = [
+        subprocess.Popen(
+            [*dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+            stdout=(logs / "scheduler.log").open("w"),
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    ]
+    try:
+        _wait_for_port(port, procs[0])
+        procs.append(
+            subprocess.Popen(
+                [*dask, "worker", address, "--nworkers", "2", "--nthreads", "1",
+                 "--memory-limit", "2GB", "--no-dashboard", "--host", "127.0.0.1"],
+                stdout=(logs / "worker.log").open("w"),
+                stderr=subprocess.STDOUT,
+                env=env,
+            )
+        )
+        from distributed import Client
+
+        with Client(address, timeout=30) as client:
+            client.wait_for_workers(2, timeout=60)
+        yield address
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"dask scheduler exited with code {proc.returncode}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"dask scheduler did not listen on port {port} within {timeout} s")
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run ``advisor ARGS`` in-process; return (exit code, stdout, stderr)."""
+    from advisor.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    out, err = capsys.readouterr()
+    code = exc.value.code
+    return (code if isinstance(code, int) else 0), out, err
+
+
+def assert_one_line_error(code: int, err: str) -> None:
+    """Bad input: exit 2 and a single ``advisor: error:`` line, no traceback."""
+    assert code == 2, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("advisor: error: ")
+    assert "Traceback" not in err
