@@ -1,12 +1,50 @@
 """chunk-advisor: pattern-aware chunking and compression advice for Zarr arrays.
 
 Heavy libraries (xarray, dask) are imported lazily so that planning from a
-bare shape stays fast.
+bare shape stays fast; the public API below is loaded on first use.
+
+>>> import advisor
+>>> rec = advisor.recommend(advisor.Schema(("time", "x"), (1000, 50), 4), ["point-series"])
+>>> rec.chunks
+{'time': 1000, 'x': 50}
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from advisor.errors import AdvisorError
 
-__all__ = ["AdvisorError", "__version__"]
+if TYPE_CHECKING:
+    from advisor.patterns import Pattern
+    from advisor.profile import StorageProfile
+    from advisor.recommendation import Recommendation, recommend
+    from advisor.schema import Schema
+
+__all__ = [
+    "AdvisorError",
+    "Pattern",
+    "Recommendation",
+    "Schema",
+    "StorageProfile",
+    "__version__",
+    "recommend",
+]
 __version__ = "0.1.0"
+
+_LAZY = {
+    "recommend": "advisor.recommendation",
+    "Recommendation": "advisor.recommendation",
+    "Schema": "advisor.schema",
+    "Pattern": "advisor.patterns",
+    "StorageProfile": "advisor.profile",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'advisor' has no attribute {name!r}")

@@ -4,7 +4,7 @@ Each command lives in a module of its own in this package and registers itself
 on :data:`app`; command modules import heavy libraries inside the command
 body only, so ``advisor recommend --shape ...`` never imports dask or xarray.
 
-Errors are reported as a single line on stderr with exit code 2: click's usage
+Errors are reported as a single line on stderr with exit code 2: typer's usage
 errors (unknown option, bad value) and :class:`advisor.errors.AdvisorError`.
 """
 
@@ -14,7 +14,6 @@ import logging
 import sys
 from collections.abc import Sequence
 
-import click
 import typer
 
 from advisor.errors import AdvisorError
@@ -54,20 +53,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         rv = app(args=args, prog_name="advisor", standalone_mode=False)
-    except click.UsageError as exc:
-        name = exc.ctx.command_path if exc.ctx is not None else "advisor"
-        print(
-            f"advisor: error: {_one_line(exc.format_message())} (see '{name} --help')",
-            file=sys.stderr,
-        )
-        sys.exit(2)
-    except click.ClickException as exc:
-        print(f"advisor: error: {_one_line(exc.format_message())}", file=sys.stderr)
+    except typer.Abort:
+        print("advisor: aborted", file=sys.stderr)
+        sys.exit(130)
+    except typer.TyperException as exc:  # typer's (vendored click's) usage and parameter errors
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            print(exc.format_message())
+            sys.exit(0)
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        print(f"advisor: error: {_one_line(exc.format_message())}{hint}", file=sys.stderr)
         sys.exit(2)
     except AdvisorError as exc:
         print(f"advisor: error: {_one_line(str(exc))}", file=sys.stderr)
         sys.exit(2)
-    except click.Abort:
-        print("advisor: aborted", file=sys.stderr)
-        sys.exit(130)
     sys.exit(rv if isinstance(rv, int) else 0)

@@ -1,0 +1,162 @@
+"""``advisor recommend``: the chunk shape that serves your access patterns, with what it costs."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import typer
+
+from advisor.cli import app
+from advisor.cli.options import Json
+from advisor.errors import AdvisorError
+
+if TYPE_CHECKING:
+    from advisor.recommendation import Recommendation
+
+
+@app.command("recommend")
+def recommend_cmd(
+    source: str | None = typer.Argument(
+        None, help="A Zarr store path or a catalog entry name (or use --shape).", show_default=False
+    ),
+    pattern: list[str] = typer.Option(
+        [],
+        "--pattern",
+        "-p",
+        help="An access pattern KIND[:key=value,...][@weight]; repeat for a mix. Kinds: "
+        "point-series, region-series, map, ml-batch, resample, climatology, full-scan "
+        "(default: point-series, map, ml-batch).",
+        show_default=False,
+    ),
+    shape: str | None = typer.Option(
+        None,
+        "--shape",
+        help="A bare shape instead of SOURCE, e.g. time=8760,latitude=121,longitude=161.",
+    ),
+    dtype: str = typer.Option("float32", "--dtype", help="The dtype with --shape."),
+    dims: str | None = typer.Option(
+        None, "--dims", help="Map roles to dims, e.g. time=valid_time,latitude=y,longitude=x."
+    ),
+    time_step: str | None = typer.Option(
+        None, "--time-step", help="Time step, e.g. 1h (read from the time coordinate of a SOURCE)."
+    ),
+    start: str | None = typer.Option(
+        None, "--start", help="First time, e.g. 2019-01-01 (aligns days and months)."
+    ),
+    min_size: str = typer.Option("10MB", "--min-size", help="Smallest chunk, e.g. 10MB."),
+    max_size: str = typer.Option("100MB", "--max-size", help="Largest chunk, e.g. 100MB."),
+    profile: str = typer.Option(
+        "local", "--profile", help="Storage profile: local, object-store or a JSON file."
+    ),
+    worker_memory: str | None = typer.Option(
+        None, "--worker-memory", help="Memory per Dask worker, e.g. 2GB (bounds the chunk size)."
+    ),
+    threads: int | None = typer.Option(None, "--threads", help="Threads per Dask worker."),
+    zarr_format: int = typer.Option(3, "--zarr-format", help="Zarr format of the snippet: 2 or 3."),
+    catalog: str | None = typer.Option(None, "--catalog", help="The intake catalog file."),
+    as_json: bool = Json,
+) -> None:
+    """Recommend a chunk shape for SOURCE (or --shape) read by the given access patterns."""
+    from advisor.recommendation import DEFAULT_PATTERNS, recommend
+    from advisor.schema import parse_dims_map, parse_duration, parse_start
+
+    if zarr_format not in (2, 3):
+        raise AdvisorError(f"--zarr-format {zarr_format}: use 2 or 3")
+    if (source is None) == (shape is None):
+        raise AdvisorError("give either a SOURCE (Zarr path or catalog entry) or --shape, not both")
+    dims_map = parse_dims_map(dims) if dims else None
+    step = parse_duration(time_step) if time_step else None
+    first = parse_start(start) if start else None
+    if shape is not None:
+        from advisor.schema import schema_from_shape
+
+        schema = schema_from_shape(
+            shape, dtype, dims_map=dims_map, time_step=step, time_start=first
+        )
+    else:
+        import dataclasses
+
+        from advisor.inspect import load_schema
+
+        schema = load_schema(source, dims=dims_map, catalog=catalog)  # type: ignore[arg-type]
+        overrides = {k: v for k, v in (("time_step", step), ("time_start", first)) if v}
+        schema = dataclasses.replace(schema, **overrides) if overrides else schema
+    rec = recommend(
+        schema,
+        pattern or DEFAULT_PATTERNS,
+        min_size=min_size,
+        max_size=max_size,
+        profile=profile,
+        worker_memory=worker_memory,
+        threads_per_worker=threads,
+    )
+    if as_json:
+        typer.echo(json.dumps(rec.to_dict(), indent=2))
+    else:
+        _show(rec, zarr_format)
+
+
+def _show(rec: Recommendation, zarr_format: int) -> None:
+    """The pick, the constraint that binds, layouts x patterns, the pick's figures, the snippet."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from advisor.schema import human_readable_size as size
+
+    console = Console(highlight=False)
+    schema = rec.schema
+    shape = ", ".join(f"{d}={n}" for d, n in zip(schema.dims, schema.shape, strict=True))
+    console.print(f"[bold]{schema.name}[/bold]: {shape} {schema.dtype} ({size(schema.nbytes)})")
+    chunks = ", ".join(f"{d}={c}" for d, c in rec.chunks.items())
+    console.print(
+        f"[bold green]recommended chunks[/bold green]: {chunks}  "
+        f"({size(rec.chunk_bytes)} per chunk, {rec.pick.n_chunks} chunks)"
+    )
+    console.print(f"[bold]binding constraint[/bold]: {rec.binding_constraint}")
+
+    layouts = Table(
+        title="seconds per access, and slowdown vs each pattern's own best in the band",
+        caption="* outside the size band" if any(not a.in_band for a in rec.alternatives) else None,
+    )
+    layouts.add_column("layout")
+    layouts.add_column("chunks", no_wrap=True)
+    layouts.add_column("size", justify="right", no_wrap=True)
+    for cost in rec.costs:
+        layouts.add_column(cost.name, justify="right")
+    for layout in (rec.pick, *rec.alternatives):
+        layouts.add_row(
+            layout.label + ("" if layout.in_band else " *"),
+            "x".join(map(str, layout.chunks)),
+            size(layout.chunk_bytes),
+            *(f"{_seconds(c.seconds)} x{c.slowdown:.2f}" for c in layout.costs),
+            style="bold green" if layout is rec.pick else None,
+        )
+    console.print(layouts)
+
+    detail = Table(title="the recommended layout, per access")
+    for column in ("pattern", "weight", "chunks", "read", "read/wanted", "seconds", "flox"):
+        detail.add_column(column, justify="left" if column in ("pattern", "flox") else "right")
+    for cost in rec.costs:
+        flox = cost.flox_method or ""
+        if cost.groups_split is not None:
+            flox += f", {cost.groups_split:.0%} split"
+        detail.add_row(
+            cost.name,
+            f"{cost.weight:g}",
+            f"{cost.chunks_touched:.3g}",
+            size(cost.bytes_read),
+            f"{cost.amplification:.3g}",
+            _seconds(cost.seconds),
+            flox,
+        )
+    console.print(detail)
+    for note in rec.notes:
+        console.print(f"[yellow]note[/yellow]: {note}")
+    console.print(f"[bold]paste-ready (zarr format {zarr_format}, {rec.codec.label})[/bold]:")
+    typer.echo(rec.encoding(zarr_format))  # type: ignore[arg-type]
+
+
+def _seconds(value: float) -> str:
+    """``0.0538`` -> ``53.8 ms``; ``2.5`` -> ``2.5 s``."""
+    return f"{value:.3g} s" if value >= 1 else f"{value * 1000:.3g} ms"

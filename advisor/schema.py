@@ -1,0 +1,465 @@
+"""What the advisor knows about an array: dims, sizes, item size, axis roles and time step.
+
+Everything here is pure (numpy at most), so that planning from a bare
+``--shape time=8760,latitude=121,longitude=161 --dtype float32`` never imports
+xarray. :mod:`advisor.inspect` builds a :class:`Schema` from a real dataset.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+from advisor.errors import AdvisorError
+
+logger = logging.getLogger(__name__)
+
+Role = Literal["time", "latitude", "longitude", "level", "member", "other"]
+ROLES: tuple[Role, ...] = get_args(Role)
+
+SPATIAL_ROLES: tuple[Role, ...] = ("latitude", "longitude")
+"""The roles that make up a map (one time step of the full field)."""
+
+_NAMES: dict[Role, frozenset[str]] = {
+    "time": frozenset({"time", "valid_time", "times", "t", "date", "datetime", "forecast_time"}),
+    "latitude": frozenset(
+        {"latitude", "lat", "y", "rlat", "nav_lat", "south_north", "grid_latitude", "yc"}
+    ),
+    "longitude": frozenset(
+        {"longitude", "lon", "x", "rlon", "nav_lon", "west_east", "grid_longitude", "xc"}
+    ),
+    "level": frozenset(
+        {
+            "level",
+            "lev",
+            "plev",
+            "pressure_level",
+            "isobaricinhpa",
+            "height",
+            "depth",
+            "z",
+            "model_level",
+            "hybrid",
+            "altitude",
+        }
+    ),
+    "member": frozenset(
+        {"member", "number", "ensemble", "realization", "ens", "member_id", "ensemble_member"}
+    ),
+}
+
+_STANDARD_NAMES: dict[str, Role] = {
+    "time": "time",
+    "latitude": "latitude",
+    "grid_latitude": "latitude",
+    "projection_y_coordinate": "latitude",
+    "longitude": "longitude",
+    "grid_longitude": "longitude",
+    "projection_x_coordinate": "longitude",
+    "air_pressure": "level",
+    "height": "level",
+    "depth": "level",
+    "altitude": "level",
+    "model_level_number": "level",
+    "atmosphere_hybrid_sigma_pressure_coordinate": "level",
+    "realization": "member",
+}
+
+_AXES: dict[str, Role] = {"T": "time", "Y": "latitude", "X": "longitude", "Z": "level"}
+
+_UNITS: dict[str, Role] = {
+    "degrees_north": "latitude",
+    "degree_north": "latitude",
+    "degrees_n": "latitude",
+    "degrees_east": "longitude",
+    "degree_east": "longitude",
+    "degrees_e": "longitude",
+    "hpa": "level",
+    "pa": "level",
+    "millibar": "level",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Schema:
+    """The metadata the advisor plans from; no data.
+
+    Parameters
+    ----------
+    dims, shape
+        Dimension names and sizes, in the arrays' order.
+    itemsize
+        Bytes per element (the largest of the variables that share the dims).
+    dtype
+        The dtype with that item size, e.g. ``"float32"``.
+    roles
+        One :data:`Role` per dim, aligned with ``dims``.
+    time_step
+        Seconds between time steps, or None when unknown.
+    time_start
+        ISO date-time of the first step (aligns days and months), or None.
+    chunks
+        The current on-disk chunk shape, or None (a bare shape).
+    name
+        A label for reports: the store, catalog entry or "shape".
+    variables
+        The data variables that share ``dims`` (and get one chunking).
+    skipped
+        Data variables left out because they do not share ``dims`` (bounds, ...).
+
+    Examples
+    --------
+    >>> s = Schema(("time", "latitude", "longitude"), (8760, 121, 161), 4)
+    >>> s.roles, s.nbytes
+    (('time', 'latitude', 'longitude'), 682614240)
+    >>> s.dim_of("time"), s.dim_of("level") is None
+    ('time', True)
+    """
+
+    dims: tuple[str, ...]
+    shape: tuple[int, ...]
+    itemsize: int
+    dtype: str = "float32"
+    roles: tuple[Role, ...] = ()
+    time_step: float | None = None
+    time_start: str | None = None
+    chunks: tuple[int, ...] | None = None
+    name: str = "shape"
+    variables: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "dims", tuple(str(d) for d in self.dims))
+        object.__setattr__(self, "shape", tuple(int(n) for n in self.shape))
+        if not self.dims:
+            raise AdvisorError("the array has no dimensions: give at least one, e.g. time=8760")
+        if len(self.dims) != len(self.shape):
+            raise AdvisorError(f"{len(self.dims)} dims {self.dims} but {len(self.shape)} sizes")
+        if len(set(self.dims)) != len(self.dims):
+            raise AdvisorError(f"dimension names repeat in {self.dims}: name each dim once")
+        for dim, size in zip(self.dims, self.shape, strict=True):
+            if size < 1:
+                raise AdvisorError(f"dimension {dim} has size {size}: sizes must be at least 1")
+        if self.itemsize < 1:
+            raise AdvisorError(f"item size {self.itemsize} bytes: it must be at least 1")
+        object.__setattr__(self, "variables", tuple(self.variables))
+        object.__setattr__(self, "skipped", tuple(self.skipped))
+        object.__setattr__(self, "roles", tuple(self.roles) or assign_roles(self.dims))
+        if len(self.roles) != len(self.dims) or any(r not in ROLES for r in self.roles):
+            raise AdvisorError(f"roles {self.roles} do not match dims {self.dims}")
+        if self.time_step is not None and not self.time_step > 0:
+            raise AdvisorError(f"time step {self.time_step} s: it must be positive")
+        if self.chunks is not None:
+            chunks = tuple(int(c) for c in self.chunks)
+            if len(chunks) != len(self.dims) or any(c < 1 for c in chunks):
+                raise AdvisorError(f"chunks {chunks} do not fit dims {self.dims}")
+            object.__setattr__(
+                self, "chunks", tuple(min(c, n) for c, n in zip(chunks, self.shape, strict=True))
+            )
+
+    @property
+    def ndim(self) -> int:
+        return len(self.dims)
+
+    @property
+    def sizes(self) -> dict[str, int]:
+        """``dim -> size``."""
+        return dict(zip(self.dims, self.shape, strict=True))
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of one variable, decoded."""
+        return math.prod(self.shape) * self.itemsize
+
+    def dim_of(self, role: Role) -> str | None:
+        """The dim with ``role``, or None."""
+        for dim, r in zip(self.dims, self.roles, strict=True):
+            if r == role:
+                return dim
+        return None
+
+    def axis_of(self, name: str) -> int | None:
+        """The axis of a dim given by name or by role, or None."""
+        if name in self.dims:
+            return self.dims.index(name)
+        if name in ROLES and (dim := self.dim_of(name)) is not None:  # type: ignore[arg-type]
+            return self.dims.index(dim)
+        return None
+
+
+def guess_role(
+    name: str, attrs: Mapping[str, object] | None = None, *, is_datetime: bool = False
+) -> Role:
+    """The role of a dim from its coordinate's CF attributes, dtype, then its name.
+
+    Examples
+    --------
+    >>> guess_role("valid_time"), guess_role("y"), guess_role("isobaricInhPa")
+    ('time', 'latitude', 'level')
+    >>> guess_role("t2", {"axis": "T"}), guess_role("nlat", {"units": "degrees_north"})
+    ('time', 'latitude')
+    >>> guess_role("bnds")
+    'other'
+    """
+    attrs = attrs or {}
+    axis = str(attrs.get("axis", "")).upper()
+    if axis in _AXES:
+        return _AXES[axis]
+    standard = str(attrs.get("standard_name", "")).lower()
+    if standard in _STANDARD_NAMES:
+        return _STANDARD_NAMES[standard]
+    units = str(attrs.get("units", "")).lower()
+    if is_datetime or " since " in units:
+        return "time"
+    if units in _UNITS:
+        return _UNITS[units]
+    lowered = name.lower()
+    for role, names in _NAMES.items():
+        if lowered in names:
+            return role
+    return "other"
+
+
+def assign_roles(
+    dims: Sequence[str],
+    attrs: Mapping[str, Mapping[str, object]] | None = None,
+    datetime_dims: Sequence[str] = (),
+    dims_map: Mapping[str, str] | None = None,
+) -> tuple[Role, ...]:
+    """One role per dim: the user's ``dims_map`` (role -> dim) first, then :func:`guess_role`.
+
+    A role other than ``other`` goes to one dim only (the first that claims it).
+
+    Examples
+    --------
+    >>> assign_roles(["valid_time", "y", "x"])
+    ('time', 'latitude', 'longitude')
+    >>> assign_roles(["step", "y", "x"], dims_map={"time": "step"})
+    ('time', 'latitude', 'longitude')
+    """
+    attrs = attrs or {}
+    dims_map = dict(dims_map or {})
+    for role, dim in dims_map.items():
+        if role not in ROLES or role == "other":
+            raise AdvisorError(
+                f"unknown role {role!r} in --dims: use {', '.join(r for r in ROLES if r != 'other')}"
+            )
+        if dim not in dims:
+            raise AdvisorError(
+                f"--dims maps {role} to {dim!r}, which is not a dimension here: "
+                f"the dimensions are {', '.join(dims)}"
+            )
+    forced = {dim: role for role, dim in dims_map.items()}
+    taken = set(dims_map)
+    roles: list[Role] = []
+    for dim in dims:
+        if dim in forced:
+            roles.append(forced[dim])  # type: ignore[arg-type]
+            continue
+        role = guess_role(dim, attrs.get(dim), is_datetime=dim in datetime_dims)
+        if role != "other" and role in taken:
+            logger.debug("dim %s looks like %s too, but that role is taken: 'other'", dim, role)
+            role = "other"
+        taken.add(role)
+        roles.append(role)
+    logger.debug("choosing roles %s for dims %s", roles, list(dims))
+    return tuple(roles)
+
+
+def _pairs(text: str, what: str, example: str) -> list[tuple[str, str]]:
+    pairs = []
+    for part in text.split(","):
+        key, sep, value = part.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key or not value:
+            raise AdvisorError(f"malformed {what} {text!r}: write it like {example}")
+        pairs.append((key, value))
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise AdvisorError(f"{what} {text!r} names a dimension twice: name each once")
+    return pairs
+
+
+def parse_shape(text: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """Parse ``name=size,...`` into dims and sizes.
+
+    Examples
+    --------
+    >>> parse_shape("time=8760,latitude=121,longitude=161")
+    (('time', 'latitude', 'longitude'), (8760, 121, 161))
+    """
+    example = "time=8760,latitude=121,longitude=161"
+    dims, shape = [], []
+    for key, value in _pairs(text, "shape", example):
+        try:
+            size = int(value)
+        except ValueError:
+            raise AdvisorError(
+                f"size {value!r} of {key} in --shape is not a whole number: write e.g. {example}"
+            ) from None
+        if size < 1:
+            raise AdvisorError(f"size of {key} in --shape is {size}: sizes must be at least 1")
+        dims.append(key)
+        shape.append(size)
+    return tuple(dims), tuple(shape)
+
+
+def parse_dims_map(text: str) -> dict[str, str]:
+    """Parse ``role=dim,...`` (``--dims time=valid_time,latitude=y``) into role -> dim.
+
+    Examples
+    --------
+    >>> parse_dims_map("time=valid_time,latitude=y,longitude=x")
+    {'time': 'valid_time', 'latitude': 'y', 'longitude': 'x'}
+    """
+    out = dict(_pairs(text, "--dims", "time=valid_time,latitude=y,longitude=x"))
+    for role in out:
+        if role not in ROLES or role == "other":
+            raise AdvisorError(
+                f"unknown role {role!r} in --dims: use {', '.join(r for r in ROLES if r != 'other')}"
+            )
+    if len(set(out.values())) != len(out):
+        raise AdvisorError(f"--dims {text!r} gives one dimension two roles: give each one role")
+    return out
+
+
+def parse_dtype(text: str) -> tuple[str, int]:
+    """The canonical name and item size of a numeric dtype.
+
+    Examples
+    --------
+    >>> parse_dtype("float32"), parse_dtype("f8"), parse_dtype("int16")
+    (('float32', 4), ('float64', 8), ('int16', 2))
+    """
+    import numpy as np
+
+    try:
+        dtype = np.dtype(text.strip())
+    except TypeError:
+        dtype = None
+    if dtype is None or dtype.kind not in "biufc" or dtype.itemsize < 1:
+        raise AdvisorError(
+            f"unknown or non-numeric dtype {text!r}: use e.g. float32, float64, int16, uint8"
+        )
+    return dtype.name, dtype.itemsize
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)(?:e(\d+))?\s*([kmgtp]i?b?|b)?\s*$", re.IGNORECASE)
+_UNIT = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12, "p": 10**15}
+
+
+def parse_size(text: str) -> int:
+    """Bytes from ``10MB``, ``1.5GB``, ``128MiB``, ``10e6`` or plain bytes.
+
+    Examples
+    --------
+    >>> parse_size("10MB"), parse_size("1.5GB"), parse_size("128MiB"), parse_size("1000")
+    (10000000, 1500000000, 134217728, 1000)
+    """
+    match = _SIZE.match(str(text))
+    if not match:
+        raise AdvisorError(f"cannot read size {text!r}: write e.g. 10MB, 1.5GB, 128MiB or 1000000")
+    number, exponent, unit = match.groups()
+    unit = (unit or "b").lower()
+    prefix = unit[0] if unit[0] in _UNIT else ""
+    scale = 1024 ** ("kmgtp".index(prefix) + 1) if "i" in unit else _UNIT[prefix]
+    value = float(number) * (10 ** int(exponent) if exponent else 1) * scale
+    if value < 1:
+        raise AdvisorError(f"size {text!r} is below one byte: sizes must be positive")
+    return round(value)
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?)?\s*(s|sec|min|m|h|hr|d|w)\s*$", re.IGNORECASE)
+_SECONDS = {"s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600, "hr": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds from ``1h``, ``30min``, ``6h``, ``1D`` (a time step).
+
+    Examples
+    --------
+    >>> parse_duration("1h"), parse_duration("30min"), parse_duration("1D")
+    (3600.0, 1800.0, 86400.0)
+    """
+    match = _DURATION.match(text)
+    if not match:
+        raise AdvisorError(f"cannot read time step {text!r}: write e.g. 1h, 30min, 6h or 1D")
+    number, unit = match.groups()
+    seconds = float(number or 1) * _SECONDS[unit.lower()]
+    if seconds <= 0:
+        raise AdvisorError(f"time step {text!r} is not positive")
+    return seconds
+
+
+def human_readable_size(nbytes: float) -> str:
+    """Bytes in decimal units with three significant digits.
+
+    Examples
+    --------
+    >>> human_readable_size(134_183_736), human_readable_size(1_513_260), human_readable_size(512)
+    ('134 MB', '1.51 MB', '512 B')
+    """
+    value = float(nbytes)
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if abs(value) < 999.5 or unit == "TB":
+            break
+        value /= 1000
+    if unit == "B":
+        return f"{value:.0f} B"
+    digits = 0 if abs(value) >= 99.95 else 1 if abs(value) >= 9.995 else 2
+    return f"{value:.{digits}f} {unit}"
+
+
+def schema_from_shape(
+    shape: str,
+    dtype: str = "float32",
+    *,
+    dims_map: Mapping[str, str] | None = None,
+    time_step: float | None = None,
+    time_start: str | None = None,
+    chunks: Sequence[int] | None = None,
+) -> Schema:
+    """A :class:`Schema` from ``--shape`` and ``--dtype`` (no data needed).
+
+    Examples
+    --------
+    >>> s = schema_from_shape("time=8760,latitude=121,longitude=161", "float32", time_step=3600)
+    >>> s.shape, s.itemsize, s.time_step
+    ((8760, 121, 161), 4, 3600.0)
+    """
+    dims, sizes = parse_shape(shape)
+    name, itemsize = parse_dtype(dtype)
+    if time_start is not None:
+        time_start = parse_start(time_start)
+    return Schema(
+        dims,
+        sizes,
+        itemsize,
+        name,
+        roles=assign_roles(dims, dims_map=dims_map),
+        time_step=float(time_step) if time_step is not None else None,
+        time_start=time_start,
+        chunks=tuple(chunks) if chunks is not None else None,
+    )
+
+
+def parse_start(text: str) -> str:
+    """Check an ISO date(-time) and return it to the second.
+
+    Examples
+    --------
+    >>> parse_start("2019-01-01")
+    '2019-01-01T00:00:00'
+    """
+    import numpy as np
+
+    try:
+        return str(np.datetime64(text.strip(), "s"))
+    except ValueError:
+        raise AdvisorError(
+            f"cannot read start time {text!r}: write an ISO date like 2019-01-01 or 2019-01-01T06:00"
+        ) from None

@@ -1,0 +1,266 @@
+"""The policy: invariants, sensible picks for the sample year, constraints, the snippet."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+import zarr
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import advisor
+from advisor.errors import AdvisorError
+from advisor.recommendation import Recommendation, recommend
+from advisor.schema import Schema
+
+YEAR = Schema(
+    ("time", "latitude", "longitude"),
+    (8760, 121, 161),
+    4,
+    time_step=3600.0,
+    time_start="2019-01-01T00:00:00",
+)
+MB = 1_000_000
+
+
+@st.composite
+def problems(draw):
+    ndim = draw(st.integers(1, 4))
+    roles = ("time", "level", "latitude", "longitude")
+    dims = tuple(
+        sorted(draw(st.sets(st.sampled_from(roles), min_size=ndim, max_size=ndim)), key=roles.index)
+    )
+    shape = tuple(draw(st.integers(1, 3000 if d == "time" else 300)) for d in dims)
+    itemsize = draw(st.sampled_from([1, 2, 4, 8]))
+    low = draw(st.sampled_from([1_000, 100_000, 1 * MB, 10 * MB]))
+    high = low * draw(st.sampled_from([1, 2, 10, 100]))
+    kinds = ["map", "ml-batch"] + (
+        ["point-series", "resample", "full-scan"] if "time" in dims else []
+    )
+    patterns = draw(st.lists(st.sampled_from(kinds), min_size=1, max_size=3))
+    return Schema(dims, shape, itemsize, time_step=3600.0), patterns, low, high
+
+
+@settings(max_examples=40, deadline=None)
+@given(problems())
+def test_invariants(problem) -> None:
+    schema, patterns, low, high = problem
+    rec = recommend(schema, patterns, min_size=low, max_size=high)
+    chunks = tuple(rec.chunks.values())
+    assert all(1 <= c <= n for c, n in zip(chunks, schema.shape, strict=True))
+    assert rec.chunk_bytes == math.prod(chunks) * schema.itemsize
+    if rec.binding == "dataset-size":
+        assert chunks == schema.shape and schema.nbytes < low
+        assert any("smaller than" in note for note in rec.notes)
+    elif rec.binding == "band-impossible":
+        assert any("fits between" in note for note in rec.notes)
+    else:
+        assert low <= rec.chunk_bytes <= high
+    for layout in (rec.pick, *rec.alternatives):
+        assert all(c.seconds > 0 and c.amplification >= 1 - 1e-9 for c in layout.costs)
+        assert layout.objective >= 1 - 1e-9 or not layout.in_band
+    json.dumps(rec.to_dict())  # serialisable, no NaN
+
+
+def test_a_band_no_shape_fits_is_said() -> None:
+    # 7 x 11 one-byte elements: no chunk holds 57 or 58 bytes (3 x 19, 2 x 29); 7 x 8 is nearest
+    rec = recommend(Schema(("x", "y"), (7, 11), 1), ["map"], min_size=57, max_size=58)
+    assert rec.binding == "band-impossible"
+    assert "no chunk shape of this array fits between 57 B and 58 B" in " ".join(rec.notes)
+    assert rec.chunk_bytes == 56
+
+
+def test_dataset_smaller_than_the_band_is_one_chunk() -> None:
+    small = Schema(("time", "lat", "lon"), (240, 10, 10), 4)
+    rec = recommend(small, ["point-series", "map"])
+    assert rec.chunks == {"time": 240, "lat": 10, "lon": 10}
+    assert rec.binding == "dataset-size"
+    assert "one chunk holds it all" in " ".join(rec.notes)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "check"),
+    [
+        # a point's series: the whole year in one chunk, a small patch of the grid
+        ("point-series", lambda c: c["time"] == 8760 and c["latitude"] * c["longitude"] < 1000),
+        # a map: the full field, as few steps as the 10 MB floor allows
+        ("map", lambda c: (c["latitude"], c["longitude"]) == (121, 161) and c["time"] == 129),
+        # ML patches: multiples of the 32 x 16 x 16 patch
+        (
+            "ml-batch",
+            lambda c: c["time"] % 32 == 0 and c["latitude"] % 16 == 0 and c["longitude"] % 16 == 0,
+        ),
+        # daily resampling: whole days
+        ("resample", lambda c: c["time"] % 24 == 0),
+        (
+            "resample:freq=1MS",
+            lambda c: c["time"] in (8760, 744 * 12) or c["time"] % (24 * 31) == 0,
+        ),
+        # a region's series: long in time
+        ("region-series", lambda c: c["time"] == 8760),
+    ],
+)
+def test_sample_year_picks_are_sensible(pattern: str, check) -> None:
+    rec = recommend(YEAR, [pattern])
+    assert check(rec.chunks), rec.chunks
+    assert 10 * MB <= rec.chunk_bytes <= 100 * MB
+    cost = rec.costs[0]
+    assert cost.slowdown == pytest.approx(1.0)
+    if pattern.startswith("resample"):
+        assert cost.flox_method == "blockwise" and cost.groups_split == 0
+
+
+def test_binding_constraint_names_the_floor_and_its_effect() -> None:
+    rec = recommend(YEAR, ["map"])
+    assert rec.binding == "floor"
+    assert rec.binding_constraint.startswith(
+        "the 10.0 MB floor forces time >= 129 for a full-field chunk"
+    )
+    rec = recommend(YEAR, ["full-scan"])
+    assert rec.binding == "cap"
+    assert rec.binding_constraint.startswith("the 100 MB cap forces")
+
+
+def test_unconstrained_optimum_inside_the_band_binds_nothing() -> None:
+    rec = recommend(YEAR, ["map"], min_size=10_000, max_size=100 * MB)
+    assert rec.binding == "none" and rec.binding_constraint.startswith("none")
+    assert rec.chunks == {"time": 1, "latitude": 121, "longitude": 161}
+
+
+def test_worker_memory_caps_the_chunk() -> None:
+    rec = recommend(YEAR, ["full-scan"], worker_memory="320MB", threads_per_worker=2, safety=4)
+    assert rec.chunk_bytes <= 40 * MB
+    assert rec.binding == "worker-memory"
+    assert (
+        "worker memory 320 MB / (2 threads x safety 4) caps chunks at 40.0 MB"
+        in rec.binding_constraint
+    )
+    # below the floor: the floor gives way, and the note says so
+    rec = recommend(YEAR, ["map"], worker_memory="64MB", threads_per_worker=4)
+    assert rec.chunk_bytes <= 4 * MB
+    assert "the floor is dropped" in " ".join(rec.notes)
+
+
+def test_the_mix_is_a_compromise_and_alternatives_are_shown() -> None:
+    rec = recommend(YEAR, ["point-series", "map", "ml-batch"])
+    labels = [a.label for a in rec.alternatives]
+    assert labels == [
+        "dask auto",
+        "zarr guess",
+        "workflow",
+        "best for point-series",
+        "best for map",
+        "best for ml-batch",
+    ]
+    by_label = {a.label: a for a in rec.alternatives}
+    assert by_label["dask auto"].chunks == (1722, 121, 161)
+    assert by_label["zarr guess"].chunks == (1095, 16, 21)
+    assert by_label["workflow"].chunks == (32, 60, 80)
+    # each pattern's own optimum is at slowdown 1 for that pattern; the pick beats each of
+    # them on the weighted mean slowdown
+    for j, name in enumerate(["point-series", "map", "ml-batch"]):
+        assert by_label[f"best for {name}"].costs[j].slowdown == pytest.approx(1.0)
+        assert rec.pick.objective <= by_label[f"best for {name}"].objective
+    assert rec.pick.objective < by_label["dask auto"].objective
+
+
+def test_weights_pull_the_pick() -> None:
+    maps = recommend(YEAR, ["point-series", "map@50"]).chunks
+    series = recommend(YEAR, ["point-series@50", "map"]).chunks
+    assert maps["time"] < series["time"]
+
+
+def test_recommendation_is_immutable_and_json_ready() -> None:
+    rec = recommend(YEAR, ["resample", "map"])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        rec.binding = "none"  # type: ignore[misc]
+    data = json.loads(json.dumps(rec.to_dict()))
+    assert {
+        "chunks",
+        "chunk_bytes",
+        "patterns",
+        "alternatives",
+        "binding_constraint",
+        "encoding",
+        "notes",
+    } <= set(data)
+    assert set(data["patterns"][0]) >= {
+        "name",
+        "chunks_touched",
+        "bytes_read",
+        "amplification",
+        "seconds",
+    }
+    assert data["patterns"][0]["flox_method"] == "blockwise"
+    assert data["patterns"][1]["flox_method"] is None
+    assert "BloscCodec" in data["encoding"]["zarr3"] and "Blosc(" in data["encoding"]["zarr2"]
+
+
+def test_bad_input_is_an_advisor_error() -> None:
+    with pytest.raises(AdvisorError, match="min size 200 MB is above max size 100 MB"):
+        recommend(YEAR, ["map"], min_size="200MB")
+    with pytest.raises(AdvisorError, match="no access pattern"):
+        recommend(YEAR, [])
+    with pytest.raises(AdvisorError, match="unknown pattern"):
+        recommend(YEAR, ["maps"])
+    with pytest.raises(AdvisorError, match="sizes must be positive"):
+        recommend(YEAR, ["map"], max_size=0)
+    with pytest.raises(AdvisorError, match="not a dimension"):
+        recommend(YEAR, ["map"], dims={"time": "valid_time"})
+
+
+def test_lazy_exports() -> None:
+    assert advisor.recommend is recommend
+    assert advisor.Recommendation is Recommendation
+    assert advisor.Schema is Schema
+
+
+def _dataset(hours: int = 480) -> xr.Dataset:
+    """4-D float64 and int16 on odd dim names, with a bounds variable."""
+    times = pd.date_range("2019-01-01", periods=hours, freq="h")
+    rng = np.random.default_rng(0)
+    return xr.Dataset(
+        {
+            "t": (("valid_time", "level", "y", "x"), rng.random((hours, 3, 40, 50))),
+            "code": (("valid_time", "level", "y", "x"), np.zeros((hours, 3, 40, 50), "i2")),
+            "time_bnds": (("valid_time", "nv"), np.zeros((hours, 2))),
+        },
+        coords={"valid_time": times},
+    )
+
+
+def test_recommend_from_a_4d_dataset_with_odd_names() -> None:
+    rec = recommend(_dataset(), ["point-series", "map"], min_size=1 * MB, max_size=10 * MB)
+    assert rec.schema.roles == ("time", "level", "latitude", "longitude")
+    assert rec.schema.itemsize == 8
+    assert set(rec.chunks) == {"valid_time", "level", "y", "x"}
+    assert 1 * MB <= rec.chunk_bytes <= 10 * MB
+    assert "left out time_bnds" in " ".join(rec.notes)
+
+
+@pytest.mark.parametrize("zarr_format", [2, 3])
+def test_snippet_runs_and_writes_the_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, zarr_format: int
+) -> None:
+    source = tmp_path / "source.zarr"
+    _dataset(hours=48).to_zarr(source, zarr_format=zarr_format)
+    rec = recommend(str(source), ["map"], min_size=100_000, max_size=1 * MB)
+    assert rec.schema.variables == ("code", "t")
+    monkeypatch.chdir(tmp_path)
+    namespace = {"ds": xr.open_zarr(source)}
+    exec(rec.encoding(zarr_format), namespace)  # the paste-ready snippet itself
+    written = zarr.open_group(tmp_path / "out.zarr", mode="r")
+    expected = tuple(rec.chunks[d] for d in ("valid_time", "level", "y", "x"))
+    for name in ("t", "code"):
+        array = written[name]
+        assert array.chunks == expected
+        assert array.metadata.zarr_format == zarr_format
+        codecs = array.compressors
+        assert len(codecs) == 1 and "blosc" in type(codecs[0]).__name__.lower()
