@@ -76,7 +76,9 @@ def dask_processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     logs = tmp_path_factory.mktemp("dask-logs")
-    env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
+    root = str(Path(__file__).resolve().parent.parent)  # workers must import advisor from here
+    pythonpath = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
+    env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False", "PYTHONPATH": pythonpath}
     dask = [sys.executable, "-m", "dask"]
     procs = [
         subprocess.Popen(

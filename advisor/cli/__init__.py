@@ -38,8 +38,11 @@ def _root(
         format="%(levelname)s %(name)s: %(message)s",
     )
     if not verbose:
-        # distributed logs worker start-up at INFO through its own handlers
-        logging.getLogger("distributed").setLevel(logging.ERROR)
+        # distributed configures its own loggers when imported; quiet them through its config
+        # (read at import) so that worker start-up chatter does not bury the command's output
+        import os
+
+        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")
 
 
 def _one_line(text: str) -> str:

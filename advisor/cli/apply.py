@@ -1,0 +1,132 @@
+"""``advisor apply``: write the resampled, rechunked, compressed, verified copy in one command."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+
+import typer
+
+from advisor.cli import app
+from advisor.cli.options import Json, Overwrite, Scheduler
+
+
+@app.command("apply")
+def apply_command(
+    sources: list[str] = typer.Argument(
+        ..., metavar="SOURCE...", help="Catalog entries or Zarr stores, joined along time."
+    ),
+    out: Path = typer.Option(..., "--out", help="The Zarr store to write."),
+    pattern: list[str] = typer.Option(
+        [],
+        "--pattern",
+        help="How the copy will be read (repeatable), e.g. ml-batch, point-series, map@2; "
+        "the advisor picks chunks for them (default: point-series, map, ml-batch).",
+    ),
+    chunks: str | None = typer.Option(
+        None,
+        "--chunks",
+        help="Chunks instead of the advisor's, e.g. time=32,latitude=60,longitude=80.",
+    ),
+    resample: str | None = typer.Option(
+        None, "--resample", help="Resample time first, e.g. 1D (a pandas frequency)."
+    ),
+    stat: list[str] = typer.Option(
+        [],
+        "--stat",
+        help="Statistic per variable for --resample, e.g. cape=max,cin=mean (default mean).",
+    ),
+    codec: str = typer.Option(
+        "blosc:zstd:3:shuffle",
+        "--codec",
+        help="Compressor: blosc:CNAME:LEVEL:SHUFFLE, zstd:L, gzip:L or none.",
+    ),
+    zarr_format: int | None = typer.Option(
+        None, "--zarr-format", help="Zarr format 2 or 3 (default 2, or 3 with --shards)."
+    ),
+    shards: bool = typer.Option(
+        False, "--shards", help="Write zarr 3 shards: the chunks grown along time to <= 100 MB."
+    ),
+    catalog: Path | None = typer.Option(
+        None, "--catalog", help="The intake catalog of the entries."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan and write nothing."),
+    scheduler: str | None = Scheduler,
+    overwrite: bool = Overwrite,
+    as_json: bool = Json,
+) -> None:
+    """Resample, rechunk, compress and save SOURCE as a verified Zarr store at --out.
+
+    The store is written to a temporary sibling, verified against the computed
+    values, and only then moved to --out: a run stopped at any moment leaves the
+    old --out intact or none at all.
+    """
+    from rich.console import Console
+
+    from advisor import apply as plan_module
+    from advisor import execute
+    from advisor.cluster import dask_client, machine_spec, resolve_scheduler
+    from advisor.codecs import CodecSpec
+    from advisor.errors import AdvisorError
+    from advisor.patterns import parse_pattern
+
+    if zarr_format not in (None, 2, 3):
+        raise AdvisorError(f"--zarr-format {zarr_format}: use 2 or 3")
+    options = dict(
+        catalog=catalog,
+        resample=plan_module.parse_freq(resample) if resample is not None else None,
+        stats=plan_module.parse_stats(",".join(stat)) if stat else None,
+        chunks=plan_module.parse_chunks(chunks) if chunks is not None else None,
+        patterns=[str(parse_pattern(p)) for p in pattern],
+        codec=CodecSpec.parse(codec),
+        zarr_format=zarr_format,
+        shards=shards,
+        overwrite=overwrite,
+    )
+    for path in execute.leftovers(out):
+        Console(stderr=True, soft_wrap=True).print(
+            f"[yellow]left by an interrupted run: {path} (delete it when no apply is running)[/yellow]"
+        )
+    address = resolve_scheduler(scheduler)
+    # plan for this machine first: every check runs before a cluster is reached or started
+    plan = execute.prepare(sources, out, cluster=machine_spec(), generate=not dry_run, **options)
+    if not dry_run:
+        execute.check_free_space(plan, local_workers=address is None)
+    with contextlib.ExitStack() as stack:
+        client = stack.enter_context(dask_client(address, quiet=as_json)) if address else None
+        if client is not None:  # re-plan for the cluster's workers
+            plan = execute.prepare(
+                sources, out, cluster=execute.cluster_shape(client), generate=False, **options
+            )
+        if dry_run:
+            title = "advisor apply: plan (dry run, nothing written)"
+            _show(plan.rows(), title, as_json, plan.to_dict(), None)
+            return
+        if not as_json:
+            _print_table(plan.rows(), "advisor apply: plan")
+        if client is None:
+            client = stack.enter_context(dask_client(None, spec=plan.cluster, quiet=as_json))
+        result = execute.execute(plan, client, progress=not as_json)
+    _show(result.rows(), "advisor apply: done", as_json, plan.to_dict(), result.to_dict())
+
+
+def _print_table(rows: list[tuple[str, str]], title: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, show_header=False, title_justify="left")
+    table.add_column(style="bold", overflow="fold")
+    table.add_column(overflow="fold")
+    for label, value in rows:
+        table.add_row(label, value)
+    Console(soft_wrap=False).print(table)
+
+
+def _show(
+    rows: list[tuple[str, str]], title: str, as_json: bool, plan: dict, result: dict | None
+) -> None:
+    if as_json:
+        typer.echo(json.dumps({"plan": plan, "result": result}))
+    else:
+        _print_table(rows, title)
