@@ -22,8 +22,11 @@ from advisor.errors import AdvisorError
 if TYPE_CHECKING:
     import numpy as np
     import xarray as xr
+    from dask.delayed import Delayed
 
     from advisor.codecs import CodecSpec, ZarrFormat
+    from advisor.patterns import Pattern
+    from advisor.schema import Schema
 
 Statistic = Literal["mean", "max", "min", "sum", "std"]
 STATISTICS: tuple[Statistic, ...] = ("mean", "max", "min", "sum", "std")
@@ -42,6 +45,18 @@ WORKFLOW_CHUNKS: dict[str, int] = {"time": 32, "latitude": 60, "longitude": 80}
 
 TAIWAN = {"latitude": slice(26, 22), "longitude": slice(120, 122)}
 """The workflow's Taiwan box, 22–26N 120–122E (latitude descends, as in ERA5)."""
+
+_STORAGE_ENCODING = (
+    "chunks",
+    "preferred_chunks",
+    "compressors",
+    "compressor",
+    "filters",
+    "serializer",
+    "shards",
+)
+"""Encoding keys of the source's own storage, dropped on save: they may not fit the new chunks or
+format (a zarr 3 ``serializer`` is an error in zarr format 2)."""
 
 _CELL_METHOD = {
     "mean": "mean",
@@ -81,9 +96,31 @@ def point_series(
     return read(ds, {"latitude": lat, "longitude": lon, "time": window or slice(None)}, [var])[var]
 
 
+def region_series(
+    ds: xr.Dataset, var: str, lat: int, lon: int, size: int = 16, window: slice | None = None
+) -> np.ndarray:
+    """The time series of the ``size`` x ``size`` box whose first corner is (``lat``, ``lon``)."""
+    box = {
+        "time": window or slice(None),
+        "latitude": slice(lat, lat + size),
+        "longitude": slice(lon, lon + size),
+    }
+    return read(ds, box, [var])[var]
+
+
 def map_at(ds: xr.Dataset, var: str, t: int, steps: int = 1) -> np.ndarray:
     """The full field at time index ``t`` (``steps`` consecutive steps)."""
     return read(ds, {"time": slice(t, t + steps)}, [var])[var]
+
+
+def ml_batch(
+    ds: xr.Dataset, var: str, corners: list[Mapping[str, int]], patch: Mapping[str, int]
+) -> np.ndarray:
+    """An ML batch: the ``patch`` (``dim -> length``) at each of ``corners``, stacked on a new axis."""
+    import numpy as np
+
+    boxes = [{d: slice(c[d], c[d] + n) for d, n in patch.items()} for c in corners]
+    return np.stack([read(ds, box, [var])[var] for box in boxes])
 
 
 def full_scan(ds: xr.Dataset) -> xr.Dataset:
@@ -137,8 +174,14 @@ def climatology(
 def region_climatology(
     ds: xr.Dataset, box: Mapping[str, slice] = TAIWAN, by: Literal["month", "season"] = "month"
 ) -> xr.Dataset:
-    """The box-averaged climatology (lazy): the workflow's Taiwan-area CAPE seasonal cycle."""
-    return ds.sel(dict(box)).groupby(f"time.{by}").mean(dim=["time", "latitude", "longitude"])
+    """The box-averaged climatology (lazy): the workflow's Taiwan-area CAPE seasonal cycle.
+
+    The box mean comes first, then the grouped time mean: the same numbers (every
+    step has the same grid points), and flox's blockwise method cannot reduce
+    the grid dims inside a grouped reduction.
+    """
+    area = ds.sel(dict(box)).mean(dim=["latitude", "longitude"])
+    return area.groupby(f"time.{by}").mean(dim="time")
 
 
 def gradient_magnitude(da: xr.DataArray) -> xr.DataArray:
@@ -155,12 +198,14 @@ def save(
     codec: CodecSpec,
     zarr_format: ZarrFormat = 3,
     shards: Mapping[str, int] | None = None,
-) -> None:
+    compute: bool = True,
+) -> Delayed | None:
     """Rechunk ``ds`` to ``chunks`` and write it to a new store with ``codec`` and consolidated metadata.
 
     The workflow's save step: ``ds.chunk(chunks).to_zarr(path, encoding=..., consolidated=True)``.
     The Dask chunks are the write chunks (or the shards, when given) so no
-    two tasks write into the same stored object.
+    two tasks write into the same stored object. With ``compute=False`` only
+    the metadata is written and the returned ``Delayed`` writes the data.
     """
     from advisor.codecs import encoding_for
 
@@ -184,8 +229,101 @@ def save(
         )
     out = ds.chunk(write_dims)
     for v in out.variables.values():
-        v.encoding.pop("chunks", None)
-        v.encoding.pop("preferred_chunks", None)
-        v.encoding.pop("compressors", None)
-        v.encoding.pop("shards", None)
-    out.to_zarr(path, mode="w-", encoding=encoding, consolidated=True, zarr_format=zarr_format)
+        for key in _STORAGE_ENCODING:
+            v.encoding.pop(key, None)
+    writes = out.to_zarr(
+        path,
+        mode="w-",
+        encoding=encoding,
+        consolidated=True,
+        zarr_format=zarr_format,
+        compute=compute,
+    )
+    return None if compute else writes
+
+
+def draw_accesses(
+    pattern: Pattern, schema: Schema, n: int, seed: int = 0
+) -> list[dict[str, slice]]:
+    """``n`` accesses of ``pattern`` drawn as the cost model sees them (``dim -> slice``).
+
+    Along each dim the start is ``j * stride`` with ``j`` uniform over the
+    ``count`` starts of :meth:`advisor.patterns.Pattern.accesses`, drawn
+    independently per dim from a generator seeded by ``seed``. A reduction's
+    access is the whole array (an empty selection).
+
+    Examples
+    --------
+    >>> from advisor.patterns import Pattern
+    >>> from advisor.schema import Schema
+    >>> s = Schema(("time", "latitude", "longitude"), (100, 20, 30), 4)
+    >>> draw_accesses(Pattern("ml-batch"), s, 1, seed=1)
+    [{'time': slice(32, 64, None), 'latitude': slice(0, 16, None), 'longitude': slice(0, 16, None)}]
+    >>> draw_accesses(Pattern("full-scan"), s, 1)
+    [{}]
+    """
+    import numpy as np
+
+    from advisor.patterns import REDUCTIONS
+
+    if pattern.kind in REDUCTIONS:
+        return [{} for _ in range(n)]
+    rng = np.random.default_rng(seed)
+    per_dim = pattern.accesses(schema)
+    out = []
+    for _ in range(n):
+        box = {}
+        for dim, access in zip(schema.dims, per_dim, strict=True):
+            start = int(rng.integers(access.count)) * access.stride
+            box[dim] = slice(start, start + access.length)
+        out.append(box)
+    return out
+
+
+def run_access(
+    ds: xr.Dataset, pattern: Pattern, schema: Schema, access: Mapping[str, slice], variable: str
+) -> None:
+    """Do one access of ``pattern`` on ``variable`` with the workload functions above.
+
+    Interactive kinds :func:`read` the box (``ds`` from :func:`open_for_reads`);
+    reductions compute :func:`full_scan`, :func:`resample` or :func:`climatology`
+    of ``variable`` (``ds`` from :func:`open_for_compute`; the time dim is
+    renamed ``time`` for them).
+    """
+    kind = pattern.kind
+    if kind not in ("resample", "climatology", "full-scan"):
+        read(ds, access, [variable])
+        return
+    one = ds[[variable]]
+    time_dim = schema.dim_of("time")
+    if time_dim is not None and time_dim != "time":
+        one = one.rename({time_dim: "time"})
+    if kind == "full-scan":
+        full_scan(one)
+    elif kind == "resample":
+        resample(one, str(pattern.get("freq", "1D"))).compute()
+    else:
+        climatology(one, by=pattern.get("by", "month")).compute()  # type: ignore[arg-type]
+
+
+def replay(
+    ds: xr.Dataset,
+    pattern: Pattern,
+    schema: Schema,
+    n: int,
+    seed: int = 0,
+    variable: str | None = None,
+) -> list[float]:
+    """Seconds of each of ``n`` accesses of ``pattern`` drawn by :func:`draw_accesses`.
+
+    ``variable`` defaults to the first of ``schema.variables`` (else of ``ds``).
+    """
+    import time
+
+    name = variable or (schema.variables[0] if schema.variables else str(next(iter(ds.data_vars))))
+    seconds = []
+    for access in draw_accesses(pattern, schema, n, seed):
+        start = time.perf_counter()
+        run_access(ds, pattern, schema, access, name)
+        seconds.append(time.perf_counter() - start)
+    return seconds
