@@ -167,17 +167,41 @@ def open_entries(
 
     The entries must not overlap in time; they are put in time order.
     """
-    import xarray as xr
-
     if not names:
         raise AdvisorError("no catalog entries given: name at least one, e.g. era5_2019")
     datasets = [open_entry(n, catalog=catalog, generate=generate) for n in names]
+    return concat_in_time(datasets, list(names))
+
+
+def concat_in_time(datasets: Sequence[xr.Dataset], labels: Sequence[str]) -> xr.Dataset:
+    """Join datasets of one grid along time, in time order; ``labels`` name them in errors.
+
+    Periods must not overlap, and the other coordinates must match exactly.
+    """
+    import xarray as xr
+
     if len(datasets) == 1:
         return datasets[0]
-    datasets.sort(key=lambda d: d.indexes["time"][0])
-    for before, after in itertools.pairwise(datasets):
+    if any("time" not in d.dims for d in datasets):
+        raise AdvisorError("datasets are joined along time, but one has no time dimension")
+    order = sorted(range(len(datasets)), key=lambda i: datasets[i].indexes["time"][0])
+    ordered = [datasets[i] for i in order]
+    for i, (before, after) in enumerate(itertools.pairwise(ordered)):
         if after.indexes["time"][0] <= before.indexes["time"][-1]:
             raise AdvisorError(
-                f"catalog entries {', '.join(names)} overlap in time: name each period once"
+                f"{labels[order[i]]} and {labels[order[i + 1]]} overlap in time: "
+                "name each period once"
             )
-    return xr.concat(datasets, dim="time", data_vars="minimal", coords="minimal", compat="override")
+    try:
+        return xr.concat(
+            ordered,
+            dim="time",
+            data_vars="minimal",
+            coords="minimal",
+            compat="override",
+            join="exact",
+        )
+    except ValueError as exc:
+        raise AdvisorError(
+            f"cannot join {', '.join(labels)} along time ({exc}): join stores of one grid and variables"
+        ) from None

@@ -229,10 +229,7 @@ def leftovers(out: Path) -> list[Path]:
 
 def open_sources(paths: Sequence[Path]) -> xr.Dataset:
     """Open the stores lazily with their on-disk chunks and concatenate them along time, in time order."""
-    import itertools
-
-    import xarray as xr
-
+    from advisor.catalog import concat_in_time
     from advisor.workloads import open_for_compute
 
     datasets = []
@@ -243,31 +240,7 @@ def open_sources(paths: Sequence[Path]) -> xr.Dataset:
             raise AdvisorError(
                 f"cannot open {path} as a Zarr store ({type(exc).__name__}: {exc})"
             ) from None
-    if len(datasets) == 1:
-        return datasets[0]
-    if any("time" not in d.dims for d in datasets):
-        raise AdvisorError("several sources are joined along time, but one has no time dimension")
-    order = sorted(range(len(paths)), key=lambda i: datasets[i].indexes["time"][0])
-    datasets = [datasets[i] for i in order]
-    for i, (before, after) in enumerate(itertools.pairwise(datasets)):
-        if after.indexes["time"][0] <= before.indexes["time"][-1]:
-            raise AdvisorError(
-                f"sources {paths[order[i]]} and {paths[order[i + 1]]} overlap in time: "
-                "name each period once"
-            )
-    try:
-        return xr.concat(
-            datasets,
-            dim="time",
-            data_vars="minimal",
-            coords="minimal",
-            compat="override",
-            join="exact",
-        )
-    except ValueError as exc:
-        raise AdvisorError(
-            f"cannot join the sources along time ({exc}): join stores of one grid and variables"
-        ) from None
+    return concat_in_time(datasets, [str(p) for p in paths])
 
 
 def build_output(
