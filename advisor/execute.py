@@ -10,7 +10,7 @@ lazily and hands the layouts to the pure :func:`~advisor.apply.plan_apply`.
 2. verify: re-open the temporary store, check its chunks, codec and
    consolidated metadata, compare its coordinates and attributes and the
    checksum of every variable's stored values with the computed ones;
-3. move it into place (:func:`move_into_place`).
+3. move it into place (:func:`advisor.placement.move_into_place`).
 
 A run killed at any moment therefore leaves the old ``PATH`` intact, or no
 ``PATH`` at all, never a partial store; the sources are only read.
@@ -43,6 +43,7 @@ from advisor.apply import OLD_MARK, TEMP_MARK, ApplyPlan, DatasetLayout, plan_ap
 from advisor.cluster import ClusterSpec
 from advisor.codecs import CodecSpec, ZarrFormat
 from advisor.errors import AdvisorError
+from advisor.placement import move_into_place
 from advisor.schema import human_readable_size
 
 if TYPE_CHECKING:
@@ -635,7 +636,12 @@ def execute(plan: ApplyPlan, client: Client, *, progress: bool = True) -> ApplyR
         shutil.rmtree(plan.temp, ignore_errors=True)
         raise
     stored_bytes, disk_bytes = store_size(plan.temp)
-    move_into_place(plan.temp, plan.out, overwrite=plan.overwrite)
+    move_into_place(
+        plan.temp,
+        plan.out,
+        overwrite=plan.overwrite,
+        aside=plan.out.with_name(f"{plan.out.name}{OLD_MARK}{plan.temp.name.rsplit('-', 1)[-1]}"),
+    )
     return ApplyResult(
         out=plan.out,
         seconds=time.perf_counter() - started,
@@ -727,26 +733,3 @@ def store_size(path: Path) -> tuple[int, int]:
             size += st.st_size
             blocks += st.st_blocks * 512
     return size, blocks
-
-
-def move_into_place(temp: Path, out: Path, *, overwrite: bool) -> None:
-    """Rename the verified ``temp`` to ``out``; with ``overwrite``, swap out the old store first.
-
-    A fresh ``out`` appears in one atomic rename. Replacing one takes two: the
-    old store is renamed to ``out.advisor-old-<token>``, ``temp`` to ``out``,
-    then the old store is deleted. A kill between the two renames (a window
-    of two system calls) leaves no ``out`` and the old store, intact, under
-    the aside name; ``advisor apply`` lists such leftovers.
-    """
-    if out.exists() or out.is_symlink():
-        if not overwrite:
-            raise AdvisorError(
-                f"{out} appeared while apply ran: the verified copy is kept at {temp}; "
-                "move it yourself or run again with --overwrite"
-            )
-        aside = out.with_name(f"{out.name}{OLD_MARK}{temp.name.rsplit('-', 1)[-1]}")
-        os.rename(out, aside)
-        os.rename(temp, out)
-        shutil.rmtree(aside)
-        return
-    os.rename(temp, out)

@@ -37,6 +37,7 @@ import numpy as np
 
 from advisor.codecs import ZarrFormat
 from advisor.errors import AdvisorError
+from advisor.placement import move_into_place
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -871,7 +872,12 @@ def write_year(
         ]
         with _progress_bar(target.name, len(writes), progress) as advance:
             _compute(writes, advance)
-        _move_into_place(partial, target, overwrite)
+        move_into_place(
+            partial,
+            target,
+            overwrite=overwrite,
+            aside=target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:12]}"),
+        )
     finally:
         if partial.exists():
             shutil.rmtree(partial, ignore_errors=True)
@@ -937,18 +943,3 @@ def _current_client() -> object | None:
         return default_client()
     except ValueError:
         return None
-
-
-def _move_into_place(partial: Path, target: Path, overwrite: bool) -> None:
-    if not (target.exists() or target.is_symlink()):
-        partial.rename(target)
-        return
-    if not overwrite:
-        raise AdvisorError(f"{target} appeared while writing: pass --overwrite to replace it")
-    old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:12]}")
-    target.rename(old)
-    partial.rename(target)
-    if old.is_dir() and not old.is_symlink():
-        shutil.rmtree(old)
-    else:
-        old.unlink()
