@@ -1,3 +1,3 @@
 """Import every command module so that each registers itself on the app."""
 
-from advisor.cli import cluster_cmds  # noqa: F401
+from advisor.cli import apply, cluster_cmds, recommend, sample  # noqa: F401
