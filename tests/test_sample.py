@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import numcodecs
+import dask
 import numpy as np
 import pytest
 import xarray as xr
@@ -369,7 +370,8 @@ def test_a_failure_keeps_the_old_store_and_leaves_no_partial_one(
         raise OSError("disk full")
 
     monkeypatch.setattr(sample, "generate_block", failing)
-    with pytest.raises(OSError, match="disk full"):
+    # in this process's threads: workers of a distributed client in the session would not see the patch
+    with dask.config.set(scheduler="threads"), pytest.raises(OSError, match="disk full"):
         write_year(tmp_path, 2019, hours=48, seed=2, overwrite=True)
     assert seen  # the new store was being written beside the old one
     assert _store_bytes(path) == before
