@@ -935,9 +935,14 @@ def _compute(writes: list, advance: Callable[[], None]) -> None:
 
 
 def _current_client() -> object | None:
+    """The default distributed client, unless none exists or a local scheduler is configured."""
     if "distributed" not in sys.modules:  # no client can exist without distributed imported
         return None
+    import dask
     from distributed import default_client
+
+    if dask.config.get("scheduler", None) in ("threads", "threading", "sync", "synchronous"):
+        return None  # dask.config.set(scheduler=...) wins over a client, as in dask itself
 
     try:
         return default_client()
