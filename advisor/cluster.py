@@ -132,7 +132,8 @@ def dask_client(
             memory_limit=spec.memory_limit,
             processes=processes,
             dashboard_address=":0",
-            host="127.0.0.1",
+            # worker processes listen on loopback only; a threads-only cluster talks in-process
+            **({"host": "127.0.0.1"} if processes else {}),
         ) as cluster,
         Client(cluster) as client,
     ):
