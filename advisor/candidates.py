@@ -42,6 +42,10 @@ IN_BAND_SHARE = 16
 SPLITS = 64
 """Along every dim, the lengths ``ceil(n / k)`` for ``k = 1 .. SPLITS`` are candidates."""
 
+ESSENTIAL_SPLITS = 8
+"""... and for ``k = 1 .. ESSENTIAL_SPLITS`` they are never thinned (scans want a few chunks,
+a whole number of waves of threads)."""
+
 DAY = 86400.0
 MONTH_DAYS = 365.2425 / 12
 """The calendar-average month, in days (30.44): 730.5 hourly steps."""
@@ -158,6 +162,7 @@ def candidate_lengths(
     for d, (n, role) in enumerate(zip(schema.shape, schema.roles, strict=True)):
         values = generic_lengths(n) | from_patterns[d]
         keep = {1, n} | edges[d] | {min(n, int(shape[d])) for shape in extra}
+        keep |= {-(-n // k) for k in range(1, ESSENTIAL_SPLITS + 1)}  # a few waves of a scan
         if from_patterns[d]:
             keep |= {x for x in from_patterns[d] if x <= 4 * min(from_patterns[d])}
         if role == "time":
@@ -231,7 +236,7 @@ def candidate_grid(
         while (rows := _in_band(fine, schema.itemsize, band, room)) is None:
             fine = thin(fine, essential, math.prod(len(x) for x in fine) // 2)
         parts.append(rows)
-    grid = _distinct(np.concatenate(parts))
+    grid = distinct_rows(np.concatenate(parts))
     logger.debug(
         "candidates: %s lengths per dim, %d shapes (%d in the coarse product)",
         [len(x) for x in lengths],
@@ -266,7 +271,7 @@ def _in_band(
     return rows
 
 
-def _distinct(rows: np.ndarray) -> np.ndarray:
+def distinct_rows(rows: np.ndarray) -> np.ndarray:
     """``rows`` without repeats, in their first order (cheaper than ``np.unique(axis=0)``)."""
     keys = np.zeros(len(rows), dtype=np.int64)
     for d in range(rows.shape[1]):

@@ -17,14 +17,24 @@ Seconds per access, under a :class:`~advisor.profile.StorageProfile`::
 
     requests * request overhead + requests * latency / min(requests, parallel requests)
     + bytes read / compression ratio / bandwidth
-    + max(bytes read / min(chunks touched, threads), chunk bytes) / decode speed
+    + max(waves * bytes read per chunk, chunk bytes) / decode speed
     + tasks * task overhead + combined intermediate bytes / (combine speed * threads)
+    + one computation's overhead + waves * bytes read per chunk / reduce speed (reductions)
+    + the grouping's overhead (resample, climatology: labels, flox's plan)
+
+where ``waves = ceil(chunks touched / threads)``: chunks decode ``threads`` at a time.
+
+The seconds are linear in the profile's rates (:data:`TERMS`, :func:`rates`);
+:attr:`Scores.terms` holds what multiplies each, which is what
+:mod:`advisor.calibrate` fits to measurements.
 
 Interactive reads (point series, region series, maps, ML patches) go through
 zarr-python: no Dask tasks, up to ``concurrency`` requests in flight.
 Reductions (resample, climatology, full scan) read every chunk through Dask:
 one task per chunk plus the combine tasks of a tree reduction, with ``threads``
-requests in flight. For ``resample``/``climatology``, the calendar groups
+requests in flight. With zarr 3 shards, a read costs each touched shard its
+index and each touched inner chunk a ranged request (a shard wholly wanted is
+one request, :func:`whole_shards`); reductions read whole shards, one task each. For ``resample``/``climatology``, the calendar groups
 (days, months, seasons) are laid on the time axis; :func:`group_evidence`
 mirrors flox's ``find_group_cohorts`` along time and :func:`choose_flox_method`
 names the method flox would pick; groups split across time chunks cost combine
@@ -41,7 +51,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from advisor.patterns import GROUPED, REDUCTIONS, Pattern, parse_pattern
+from advisor.patterns import GROUPED, REDUCTIONS, DimAccess, Pattern, parse_pattern
 from advisor.profile import StorageProfile, load_profile
 from advisor.workloads import FloxMethod
 
@@ -52,6 +62,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "FLOX_METHODS",
+    "TERMS",
     "FloxMethod",
     "GroupEvidence",
     "Scores",
@@ -59,7 +70,10 @@ __all__ = [
     "dim_expectations",
     "floor_sum",
     "group_evidence",
+    "rates",
     "score",
+    "shard_index_bytes",
+    "whole_shards",
 ]
 
 SPLIT_EVERY = 4
@@ -73,6 +87,43 @@ FLOX_METHODS: tuple[FloxMethod, ...] = ("blockwise", "cohorts", "map-reduce")
 
 MAX_SPARSITY_FOR_COHORTS = 0.4
 """flox's threshold: above this share of (chunk, group) pairs present, 'map-reduce' wins."""
+
+
+TERMS: tuple[str, ...] = (
+    "request_overhead",
+    "latency",
+    "bandwidth",
+    "decode_speed",
+    "task_overhead",
+    "combine_speed",
+    "compute_overhead",
+    "reduce_speed",
+    "group_overhead",
+)
+"""The profile constants the seconds are linear in (speeds through their inverse)."""
+
+
+def rates(profile: StorageProfile) -> np.ndarray:
+    """Seconds per unit of each of :data:`TERMS`: overheads as they are, speeds inverted.
+
+    Examples
+    --------
+    >>> rates(StorageProfile(bandwidth=2e9)).tolist()[:3]
+    [0.00025, 0.0001, 5e-10]
+    """
+    return np.array(
+        [
+            profile.request_overhead,
+            profile.latency,
+            1 / profile.bandwidth,
+            1 / profile.decode_speed,
+            profile.task_overhead,
+            1 / profile.combine_speed,
+            profile.compute_overhead,
+            1 / profile.reduce_speed,
+            profile.group_overhead,
+        ]
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +145,11 @@ class Scores:
     seconds: np.ndarray
     groups_split: np.ndarray
     flox_method: np.ndarray
+    shards_touched: np.ndarray
+    """Shards touched per access (the chunks touched when the layout has no shards)."""
+    terms: np.ndarray
+    """``(candidates, patterns, len(TERMS))``: what multiplies each rate of :func:`rates`;
+    ``seconds == terms @ rates(profile)``, which :mod:`advisor.calibrate` fits."""
 
     def method(self, row: int, column: int) -> FloxMethod | None:
         """flox's method for candidate ``row`` and pattern ``column``, or None."""
@@ -344,8 +400,18 @@ def score(
     candidates: np.ndarray,
     patterns: Sequence[Pattern | str],
     profile: StorageProfile | str | None = None,
+    shards: np.ndarray | None = None,
 ) -> Scores:
     """Score every candidate chunk shape (rows of ``candidates``) for every pattern.
+
+    With ``shards`` (one zarr 3 shard shape per candidate, whole multiples of
+    its chunk or whole dims) the candidates are the inner chunks: an
+    interactive read costs, per shard touched, one request for the shard
+    index (:func:`shard_index_bytes`) and one ranged request per inner chunk
+    (one request for the whole shard when every inner chunk of it is wanted),
+    the requests of one shard in turn as zarr-python issues them; a
+    reduction reads whole shards, one Dask task each (the store opened with
+    ``chunks=`` the shards), and decodes every inner chunk.
 
     Examples
     --------
@@ -357,6 +423,9 @@ def score(
     [[1.0, 221.0], [365.0, 1.0]]
     >>> scores.seconds.argmin(axis=0).tolist()
     [0, 1]
+    >>> sharded = score(s, np.array([[24, 121, 161]]), ["map"], shards=np.array([[240, 121, 161]]))
+    >>> sharded.requests.tolist(), sharded.shards_touched.tolist()
+    ([[2.0]], [[1.0]])
     """
     profile = load_profile(profile)
     patterns = [parse_pattern(p) for p in patterns]
@@ -365,55 +434,154 @@ def score(
         raise ValueError(f"candidates must be (n, {schema.ndim}), got {candidates.shape}")
     shape = np.array(schema.shape, dtype=np.int64)
     candidates = np.clip(candidates, 1, shape)
+    if shards is not None:
+        shards = np.clip(np.asarray(shards, dtype=np.int64), candidates, shape)
+        if shards.shape != candidates.shape:
+            raise ValueError(f"shards must be {candidates.shape} like the candidates")
     n, p = len(candidates), len(patterns)
     out = {
         name: np.zeros((n, p))
-        for name in ("chunks_touched", "bytes_read", "bytes_wanted", "requests", "tasks", "seconds")
+        for name in (
+            "chunks_touched",
+            "bytes_read",
+            "bytes_wanted",
+            "requests",
+            "tasks",
+            "seconds",
+            "shards_touched",
+        )
     }
     groups_split = np.full((n, p), np.nan)
     flox_method = np.full((n, p), -1, dtype=np.int8)
+    terms = np.zeros((n, p, len(TERMS)))
     chunk_bytes = np.prod(candidates, axis=1, dtype=np.float64) * schema.itemsize
-    uniques = [np.unique(candidates[:, d], return_inverse=True) for d in range(schema.ndim)]
+    if shards is not None:
+        per_shard = np.prod(shards // candidates, axis=1, dtype=np.float64)
+        index_bytes = shard_index_bytes(per_shard)
+        shard_bytes = np.prod(shards, axis=1, dtype=np.float64) * schema.itemsize
     for j, pattern in enumerate(patterns):
         accesses = pattern.accesses(schema)
-        touched, elements = np.ones(n), np.ones(n)
-        for d, (values, inverse) in enumerate(uniques):
-            hits, span = dim_expectations(schema.shape[d], values, *accesses[d])
-            touched *= hits[inverse]
-            elements *= span[inverse]
+        touched, elements = _expectations(schema, candidates, accesses)
         bytes_read = elements * schema.itemsize
         out["chunks_touched"][:, j] = touched
         out["bytes_read"][:, j] = bytes_read
         out["bytes_wanted"][:, j] = schema.itemsize * math.prod(a.length for a in accesses)
-        out["requests"][:, j] = touched
         reduction = pattern.kind in REDUCTIONS
         in_flight = profile.threads if reduction else profile.concurrency
-        # decoding spreads over the threads, but no faster than one whole chunk
-        decode = np.maximum(
-            bytes_read / np.minimum(touched, profile.threads), np.minimum(chunk_bytes, bytes_read)
-        )
-        seconds = (
-            touched * profile.request_overhead
-            + touched * profile.latency / np.minimum(touched, in_flight)
-            + bytes_read / profile.compression_ratio / profile.bandwidth
-            + decode / profile.decode_speed
-        )
-        tasks = np.zeros(n)
+        # Dask reads a block (a chunk, or a whole shard) per task; zarr-python a chunk per request
+        block_bytes, blocks, requests, chains, stored = chunk_bytes, touched, touched, touched, 0.0
+        if shards is not None:
+            shards_hit, _ = _expectations(schema, shards, accesses)
+            out["shards_touched"][:, j] = shards_hit
+            if reduction:
+                whole, inside = shards_hit, touched
+            else:
+                whole, inside = whole_shards(schema, candidates, shards, accesses)
+            # a whole shard is one request; part of one, its index then each chunk in turn
+            requests = shards_hit + touched - inside
+            chains = shards_hit
+            stored = (shards_hit - whole) * index_bytes
+            if reduction:
+                block_bytes, blocks = shard_bytes, shards_hit
+        else:
+            out["shards_touched"][:, j] = touched
+        out["requests"][:, j] = requests
+        term = terms[:, j]
+        term[:, 0] = np.maximum(requests, touched)
+        term[:, 1] = requests / np.minimum(chains, in_flight)
+        term[:, 2] = bytes_read / profile.compression_ratio + stored
+        # blocks decode in waves of `threads` at once, and no faster than one whole block
+        waves = np.ceil(blocks / profile.threads - 1e-9)
+        term[:, 3] = np.maximum(waves * bytes_read / blocks, np.minimum(block_bytes, bytes_read))
         if reduction:
-            extra, combined, split, method = _reduction_extra(schema, candidates, pattern)
-            tasks = touched + extra
-            seconds += tasks * profile.task_overhead
-            seconds += combined / (profile.combine_speed * profile.threads)
+            term[:, 7] = term[:, 3]  # and the reduction's arithmetic runs in the same waves
+            dask_chunks = candidates if shards is None else shards
+            extra, combined, split, method = _reduction_extra(schema, dask_chunks, pattern)
+            out["tasks"][:, j] = term[:, 4] = blocks + extra
+            term[:, 5] = combined / profile.threads
+            term[:, 6] = 1.0
+            term[:, 8] = 1.0 if pattern.kind in GROUPED else 0.0
             groups_split[:, j] = split
             flox_method[:, j] = method
-        out["tasks"][:, j] = tasks
-        out["seconds"][:, j] = seconds
+    out["seconds"] = terms @ rates(profile)
     return Scores(
         amplification=out["bytes_read"] / out["bytes_wanted"],
         groups_split=groups_split,
         flox_method=flox_method,
+        terms=terms,
         **out,
     )
+
+
+def shard_index_bytes(chunks_per_shard: np.ndarray | float) -> np.ndarray:
+    """Bytes of a zarr 3 shard index: 16 per inner chunk (offset and length) plus a CRC32C.
+
+    Examples
+    --------
+    >>> shard_index_bytes(np.array([1, 100])).tolist()
+    [20.0, 1604.0]
+    """
+    return 16.0 * np.asarray(chunks_per_shard, dtype=float) + 4.0
+
+
+_PAIRS_BATCH = 4_000_000
+"""Elements per temporary array when :func:`whole_shards` enumerates the starts of an access."""
+
+
+def whole_shards(
+    schema: Schema, chunks: np.ndarray, shards: np.ndarray, accesses: Sequence[DimAccess]
+) -> tuple[np.ndarray, np.ndarray]:
+    """E[shards all of whose inner chunks one access touches] and E[inner chunks in them].
+
+    zarr-python reads such a shard in one request and any other touched shard
+    as its index plus each touched chunk. The chunks touched form a box, so a
+    shard is whole when it is whole along every dim, independently: per dim
+    the starts are enumerated for each distinct (chunk, shard) length pair.
+
+    Examples
+    --------
+    >>> from advisor.schema import Schema
+    >>> from advisor.patterns import DimAccess
+    >>> s = Schema(("x",), (16,), 4)
+    >>> whole, inside = whole_shards(s, np.array([[2]]), np.array([[4]]), [DimAccess(5, 1, 12)])
+    >>> float(whole[0]), float(inside[0])  # every [s, s+5) covers one aligned 4-long shard
+    (1.0, 2.0)
+    """
+    whole, inside = np.ones(len(chunks)), np.ones(len(chunks))
+    for d, access in enumerate(accesses):
+        n = schema.shape[d]
+        keys, inverse = np.unique(chunks[:, d] * (n + 1) + shards[:, d], return_inverse=True)
+        pairs = np.stack([keys // (n + 1), keys % (n + 1)], axis=1)
+        starts = np.arange(access.count, dtype=np.int64) * access.stride
+        per_pair_whole = np.empty(len(pairs))
+        per_pair_inside = np.empty(len(pairs))
+        step = max(1, _PAIRS_BATCH // max(1, len(starts)))
+        for lo in range(0, len(pairs), step):
+            c = pairs[lo : lo + step, 0:1]
+            m = pairs[lo : lo + step, 1:2] // c
+            n_c = -(-n // c)
+            first, last = starts // c, (starts + access.length - 1) // c
+            interior = np.maximum(0, (last + 1) // m - (-(-first // m)))
+            tail = n_c % m  # chunks of a short last shard (0: none)
+            edge = (tail > 0) & (last == n_c - 1) & (first <= n_c // m * m)
+            per_pair_whole[lo : lo + step] = (interior + edge).mean(axis=1)
+            per_pair_inside[lo : lo + step] = (interior * m + edge * tail).mean(axis=1)
+        whole *= per_pair_whole[inverse.reshape(-1)]
+        inside *= per_pair_inside[inverse.reshape(-1)]
+    return whole, inside
+
+
+def _expectations(
+    schema: Schema, shapes: np.ndarray, accesses: Sequence[DimAccess]
+) -> tuple[np.ndarray, np.ndarray]:
+    """E[blocks touched] and E[elements in them] of one access, per row of ``shapes``."""
+    touched, elements = np.ones(len(shapes)), np.ones(len(shapes))
+    for d in range(schema.ndim):
+        values, inverse = np.unique(shapes[:, d], return_inverse=True)
+        hits, span = dim_expectations(schema.shape[d], values, *accesses[d])
+        touched *= hits[inverse.reshape(-1)]
+        elements *= span[inverse.reshape(-1)]
+    return touched, elements
 
 
 def _reduction_extra(

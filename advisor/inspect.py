@@ -121,11 +121,14 @@ def load_schema(
     source: str, *, dims: Mapping[str, str] | None = None, catalog: str | Path | None = None
 ) -> Schema:
     """The schema of a Zarr store path or a catalog entry, from its metadata only."""
-    path = Path(source).expanduser()
-    if not path.exists():
-        path = _entry_path(source, catalog)
-    ds = _open(path)
+    ds = _open(store_path(source, catalog))
     return schema_from_dataset(ds, dims=dims, name=source)
+
+
+def store_path(source: str, catalog: str | Path | None = None) -> Path:
+    """The Zarr store a path or a catalog entry name stands for (it must exist)."""
+    path = Path(source).expanduser()
+    return path if path.exists() else _entry_path(source, catalog)
 
 
 def _entry_path(name: str, catalog: str | Path | None) -> Path:

@@ -1,15 +1,20 @@
 """Storage profiles: the constants of the cost model, as one value.
 
 The cost model (:mod:`advisor.cost`) takes a :class:`StorageProfile` and
-nothing else about the machine. The presets are documented guesses; a later
-calibration step measures them and saves a profile with :meth:`StorageProfile.to_json`,
-which ``advisor recommend --profile PATH.json`` reads back.
+nothing else about the machine. The presets are documented guesses;
+``advisor calibrate`` (:mod:`advisor.calibrate`) measures the constants on the
+user's machine and store and saves them as JSON at :func:`default_profile_path`
+(or ``--profile PATH``). :func:`find_profile` says which profile a command uses:
+``--profile``, else ``ADVISOR_PROFILE``, else the saved calibration, else the
+built-in local defaults.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import uuid
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Literal, get_args
@@ -18,6 +23,25 @@ from advisor.errors import AdvisorError
 
 ProfileName = Literal["local", "object-store"]
 PROFILE_NAMES: tuple[ProfileName, ...] = get_args(ProfileName)
+
+PROFILE_ENV = "ADVISOR_PROFILE"
+"""Environment variable naming the profile to use: a preset name or a JSON file."""
+
+BUILT_IN = "built-in local defaults"
+"""How reports name the ``local`` preset when no calibration is in use."""
+
+_TEXT_FIELDS = frozenset({"name", "calibrated", "codec_speeds"})
+
+
+@dataclass(frozen=True, slots=True)
+class CodecSpeed:
+    """One codec's measured decode and encode speeds (decoded bytes per second, one thread)
+    and compression ratio (decoded over stored bytes) on sample data."""
+
+    codec: str
+    decode_speed: float
+    encode_speed: float
+    compression_ratio: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,13 +93,43 @@ class StorageProfile:
     """Bytes per second one thread combines intermediate results of groups split across
     chunks (flox's cohorts and map-reduce)."""
 
+    compute_overhead: float = 0.1
+    """Seconds of one Dask computation beyond its tasks: building the graph in xarray (and
+    flox), sending it to the scheduler and gathering the result."""
+
+    group_overhead: float = 0.2
+    """Seconds a grouped reduction (resample, climatology) adds to a computation: the time
+    labels, xarray's groupby and flox's plan."""
+
+    reduce_speed: float = 1.0e9
+    """Decoded bytes per second one thread reduces in a scan or resample (the arithmetic of
+    ``mean`` or flox's grouped kernels)."""
+
+    encode_speed: float = 3.0e8
+    """Decoded bytes per second one thread encodes (prices writing a rechunked copy)."""
+
+    codec_speeds: tuple[CodecSpeed, ...] = ()
+    """Measured speeds and ratios per codec (:meth:`for_codec` applies one)."""
+
+    calibrated: str = ""
+    """When, where and on which store the constants were measured ("" for a preset)."""
+
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name != "name" and not (isinstance(value, int | float) and value > 0):
+            if f.name in _TEXT_FIELDS:
+                continue
+            if isinstance(value, bool) or not (
+                isinstance(value, int | float) and 0 < value < float("inf")
+            ):
                 raise AdvisorError(
                     f"storage profile {self.name!r}: {f.name} = {value!r} must be a positive number"
                 )
+        speeds = tuple(
+            s if isinstance(s, CodecSpeed) else _codec_speed(s, self.name)
+            for s in self.codec_speeds
+        )
+        object.__setattr__(self, "codec_speeds", speeds)
         for name in ("concurrency", "threads"):
             if int(getattr(self, name)) != getattr(self, name):
                 raise AdvisorError(f"storage profile {self.name!r}: {name} must be a whole number")
@@ -99,6 +153,28 @@ class StorageProfile:
                 + ", ".join(sorted(known))
             )
         return dataclasses.replace(self, **values)  # type: ignore[arg-type]
+
+    def for_codec(self, codec: object) -> StorageProfile:
+        """This profile with the decode and encode speeds and the ratio measured for ``codec``.
+
+        ``codec`` is a :class:`~advisor.codecs.CodecSpec` or its string; a codec
+        that was not measured leaves the profile as it is.
+
+        Examples
+        --------
+        >>> p = StorageProfile(codec_speeds=(CodecSpeed("zstd:3", 1e9, 2e8, 4.0),))
+        >>> p.for_codec("zstd:3").compression_ratio, p.for_codec("gzip:5") is p
+        (4.0, True)
+        """
+        for speed in self.codec_speeds:
+            if speed.codec == str(codec):
+                return dataclasses.replace(
+                    self,
+                    decode_speed=speed.decode_speed,
+                    encode_speed=speed.encode_speed,
+                    compression_ratio=speed.compression_ratio,
+                )
+        return self
 
     def to_json(self) -> str:
         """The profile as a JSON object (for calibration files)."""
@@ -136,6 +212,22 @@ the project's machine); ``object-store``: S3-like storage, 50 ms per GET, 300 MB
 over up to 32 parallel requests."""
 
 
+def _codec_speed(value: object, name: str) -> CodecSpeed:
+    """A :class:`CodecSpeed` from its JSON object."""
+    try:
+        speed = CodecSpeed(**value)  # type: ignore[arg-type]
+        numbers = (speed.decode_speed, speed.encode_speed, speed.compression_ratio)
+        ok = all(isinstance(x, int | float) and 0 < x < float("inf") for x in numbers)
+    except TypeError:
+        ok = False
+    if not ok:
+        raise AdvisorError(
+            f"storage profile {name!r}: codec_speeds entry {value!r} must hold codec, "
+            "decode_speed, encode_speed and compression_ratio (positive numbers)"
+        )
+    return speed
+
+
 def load_profile(spec: str | StorageProfile | None) -> StorageProfile:
     """A preset name, a JSON file written by :meth:`StorageProfile.to_json`, or a profile.
 
@@ -152,9 +244,74 @@ def load_profile(spec: str | StorageProfile | None) -> StorageProfile:
         return spec
     if spec in PRESETS:
         return PRESETS[spec]  # type: ignore[index]
-    path = Path(spec)
+    path = Path(spec).expanduser()
     if not path.is_file():
         raise AdvisorError(
             f"unknown storage profile {spec!r}: use {', '.join(PROFILE_NAMES)} or a JSON file path"
         )
-    return StorageProfile.from_json(path.read_text())
+    try:
+        return StorageProfile.from_json(path.read_text())
+    except AdvisorError as exc:
+        raise AdvisorError(f"{path}: {exc} (fix the file or rerun advisor calibrate)") from None
+
+
+def default_profile_path() -> Path:
+    """Where ``advisor calibrate`` saves the profile: ``profile.json`` in the user's config folder.
+
+    Examples
+    --------
+    >>> default_profile_path().name
+    'profile.json'
+    """
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("chunk-advisor")) / "profile.json"
+
+
+def find_profile(spec: str | None = None) -> str | None:
+    """The profile a command uses: ``spec`` (``--profile``), else ``ADVISOR_PROFILE``, else
+    the saved calibration if there is one, else None (the built-in local defaults).
+
+    Pass the result to :func:`resolve_profile` or as ``recommend(profile=...)``.
+    """
+    chosen = spec or os.environ.get(PROFILE_ENV) or None
+    if chosen is None and (path := default_profile_path()).is_file():
+        chosen = str(path)
+    return chosen
+
+
+def resolve_profile(spec: str | StorageProfile | None) -> tuple[StorageProfile, str]:
+    """The profile of ``spec`` (as :func:`load_profile`) and a phrase saying where it came from.
+
+    Examples
+    --------
+    >>> resolve_profile(None)[1], resolve_profile("object-store")[1]
+    ('built-in local defaults', 'built-in object-store preset')
+    """
+    profile = load_profile(spec)
+    if spec is None or spec == "local":
+        return profile, BUILT_IN
+    if isinstance(spec, StorageProfile):
+        return profile, f"given profile {spec.name!r}"
+    if spec in PRESETS:
+        return profile, f"built-in {spec} preset"
+    return profile, str(Path(spec).expanduser().resolve())
+
+
+def save_profile(profile: StorageProfile, path: str | Path | None = None) -> Path:
+    """Write ``profile`` as JSON to ``path`` (default :func:`default_profile_path`) atomically."""
+    target = Path(path).expanduser() if path is not None else default_profile_path()
+    if target.is_dir():
+        raise AdvisorError(
+            f"profile path {target} is a folder: give a file name, e.g. profile.json"
+        )
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
+        partial.write_text(profile.to_json() + "\n")
+        partial.replace(target)
+    except OSError as exc:
+        raise AdvisorError(
+            f"cannot write the profile to {target} ({exc.strerror}): choose another --profile"
+        ) from None
+    return target

@@ -11,7 +11,11 @@ say how much each pattern matters.
 The result is an immutable :class:`Recommendation` that also carries the
 comparison layouts (current, dask "auto", zarr's guess, the workflow's hand
 pick, each pattern's own optimum), the constraint that binds and a paste-ready
-snippet.
+snippet; and what the band hides: the best layout outside it when that is much
+faster (:class:`BeyondBand`), two copies when one layout serves some pattern
+badly (:class:`TwoCopyAdvice`), and what rewriting the current chunks costs
+(:class:`~advisor.rechunk.RechunkCost`). With ``shards=True`` the band bounds
+zarr 3 shards and the inner chunks are sized for the reads.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -30,13 +34,15 @@ from advisor.candidates import (
     MAX_CANDIDATES,
     candidate_grid,
     dask_auto_chunks,
+    distinct_rows,
     zarr_guess_chunks,
 )
 from advisor.codecs import DEFAULT_CODEC, CodecSpec, ZarrFormat
 from advisor.cost import FloxMethod, Scores, score
 from advisor.errors import AdvisorError
-from advisor.patterns import GROUPED, Pattern, parse_pattern
-from advisor.profile import StorageProfile, load_profile
+from advisor.patterns import GROUPED, REDUCTIONS, Pattern, parse_pattern
+from advisor.profile import BUILT_IN, PRESETS, StorageProfile, resolve_profile
+from advisor.rechunk import RechunkCost, rechunk_cost
 from advisor.schema import Schema, assign_roles, human_readable_size, parse_size
 from advisor.workloads import WORKFLOW_CHUNKS
 
@@ -56,6 +62,21 @@ MAX_SIZE = 100_000_000
 
 SAFETY = 4.0
 """Chunks a Dask thread may hold at once (input, output, a temporary, the next read)."""
+
+WIDE_BAND = (100_000, 1_000_000_000)
+"""Chunk sizes searched beyond the band (0.1 MB to 1 GB) for :class:`BeyondBand`."""
+
+BEYOND_FACTOR = 2.0
+"""A layout outside the band is shown when it beats the pick by this factor (weighted)."""
+
+TWO_COPY_FACTOR = 10.0
+"""Two copies are proposed when the pick costs some pattern this many times its own optimum."""
+
+MAX_TWO_COPY_PATTERNS = 10
+"""Patterns up to which every split into two families is tried."""
+
+INNER_CANDIDATES = 300
+"""Inner-chunk shapes (the best for the interactive reads) combined with shards in the band."""
 
 Binding = Literal["none", "floor", "cap", "worker-memory", "dataset-size", "band-impossible"]
 
@@ -95,20 +116,100 @@ class Layout:
     objective: float
     """The weighted mean slowdown over the patterns (1.0 = every pattern at its optimum)."""
     costs: tuple[PatternCost, ...]
+    shards: tuple[int, ...] | None = None
+    """The zarr 3 shard shape (whole multiples of ``chunks``), or None."""
 
     @property
     def chunk_dict(self) -> dict[str, int]:
         return dict(zip(self.dims, self.chunks, strict=True))
+
+    @property
+    def shard_dict(self) -> dict[str, int] | None:
+        """``dim -> shard length``, or None without shards."""
+        return None if self.shards is None else dict(zip(self.dims, self.shards, strict=True))
+
+    @property
+    def stored_shape(self) -> tuple[int, ...]:
+        """What a write or a Dask task handles: the shard, else the chunk."""
+        return self.shards or self.chunks
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "label": self.label,
             "chunks": self.chunk_dict,
             "chunk_bytes": self.chunk_bytes,
+            "shards": self.shard_dict,
             "n_chunks": self.n_chunks,
             "in_band": self.in_band,
             "objective": self.objective,
             "patterns": [c.to_dict() for c in self.costs],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class BeyondBand:
+    """The best layout outside the size band, when it is much faster for these patterns."""
+
+    layout: Layout
+    speedup: float
+    """The pick's weighted mean slowdown over this layout's (both against the best of
+    :data:`WIDE_BAND`)."""
+    speedups: tuple[float, ...]
+    """Per pattern: the pick's seconds over this layout's."""
+    reason: str
+    """Why the band exists anyway: requests on an object store, Dask tasks, memory."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "layout": self.layout.to_dict(),
+            "speedup": self.speedup,
+            "speedups": list(self.speedups),
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CopyAdvice:
+    """One copy of a two-copy layout: the patterns it serves, its layout and its storage."""
+
+    patterns: tuple[str, ...]
+    layout: Layout
+    stored_bytes: float
+    """Estimated compressed bytes of the copy (every variable)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "patterns": list(self.patterns),
+            "layout": self.layout.to_dict(),
+            "stored_bytes": self.stored_bytes,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TwoCopyAdvice:
+    """Two copies of the data in two chunkings, one per family of patterns (as the public ERA5
+    Zarr copies keep a time-series chunking and a map chunking)."""
+
+    copies: tuple[CopyAdvice, CopyAdvice]
+    worst_one_copy: float
+    """The largest slowdown of a pattern under the single recommended layout."""
+    worst_two_copies: float
+    """The largest slowdown of a pattern, each read from its family's copy."""
+    slowdowns: tuple[float, ...]
+    """Per pattern (in the order given), its slowdown on its family's copy."""
+
+    @property
+    def extra_bytes(self) -> float:
+        """The storage the second copy adds."""
+        return min(c.stored_bytes for c in self.copies)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "copies": [c.to_dict() for c in self.copies],
+            "worst_one_copy": self.worst_one_copy,
+            "worst_two_copies": self.worst_two_copies,
+            "slowdowns": list(self.slowdowns),
+            "extra_bytes": self.extra_bytes,
         }
 
 
@@ -136,11 +237,24 @@ class Recommendation:
     min_size: int
     max_size: int
     codec: CodecSpec = DEFAULT_CODEC
+    profile_origin: str = BUILT_IN
+    """Where the profile came from: the built-in defaults, a preset or a calibration file."""
+    top: tuple[Layout, ...] = ()
+    """The next best layouts in the band, best first (``recommend(top=K)``)."""
+    beyond_band: BeyondBand | None = None
+    two_copies: TwoCopyAdvice | None = None
+    rechunk: RechunkCost | None = None
+    """What rewriting the current chunks into the pick costs (None without current chunks)."""
 
     @property
     def chunks(self) -> dict[str, int]:
-        """``dim -> chunk length`` of the pick."""
+        """``dim -> chunk length`` of the pick (the inner chunks when sharded)."""
         return self.pick.chunk_dict
+
+    @property
+    def shards(self) -> dict[str, int] | None:
+        """``dim -> shard length`` of the pick (``recommend(shards=True)``), or None."""
+        return self.pick.shard_dict
 
     @property
     def chunk_bytes(self) -> int:
@@ -173,19 +287,34 @@ class Recommendation:
         }
         ds.to_zarr("out.zarr", mode="w-", encoding=encoding, zarr_format=2, consolidated=True)
         """
+        if self.shards is not None and zarr_format != 3:
+            raise AdvisorError("shards need zarr format 3: pass --zarr-format 3 or drop --shards")
         head, expression = self.codec.snippet(zarr_format)
         chunks = ", ".join(f'"{d}": {c}' for d, c in self.chunks.items())
         names = repr(list(self.schema.variables)) if self.schema.variables else "ds.data_vars"
         lines = [head, ""] if head else []
+        lines.append(f"chunks = {{{chunks}}}")
+        if self.shards is not None:
+            shards = ", ".join(f'"{d}": {c}' for d, c in self.shards.items())
+            lines += [
+                f"shards = {{{shards}}}",
+                "ds = ds.chunk(shards)  # one Dask chunk per shard: no two tasks write one shard",
+            ]
+        else:
+            lines.append("ds = ds.chunk(chunks)")
         lines += [
-            f"chunks = {{{chunks}}}",
-            "ds = ds.chunk(chunks)",
             "for var in ds.variables.values():  # forget the source store's chunks and codecs",
             '    for key in ("chunks", "preferred_chunks", "compressors", "filters", "shards"):',
             "        var.encoding.pop(key, None)",
             "encoding = {",
             "    name: {",
             '        "chunks": tuple(chunks.get(d, ds.sizes[d]) for d in ds[name].dims),',
+        ]
+        if self.shards is not None:
+            lines.append(
+                '        "shards": tuple(shards.get(d, ds.sizes[d]) for d in ds[name].dims),'
+            )
+        lines += [
             f'        "compressors": [{expression}],'
             if expression
             else '        "compressors": [],',
@@ -207,6 +336,7 @@ class Recommendation:
             "variables": list(self.schema.variables),
             "chunks": self.chunks,
             "chunk_bytes": self.chunk_bytes,
+            "shards": self.shards,
             "n_chunks": self.pick.n_chunks,
             "objective": self.pick.objective,
             "patterns": [c.to_dict() for c in self.costs],
@@ -217,11 +347,17 @@ class Recommendation:
             "encoding": {
                 "codec": str(self.codec),
                 "chunks": list(self.pick.chunks),
-                "zarr2": self.encoding(2),
+                "shards": list(self.pick.shards) if self.pick.shards else None,
+                "zarr2": None if self.pick.shards else self.encoding(2),
                 "zarr3": self.encoding(3),
             },
             "notes": list(self.notes),
             "profile": dataclasses.asdict(self.profile),
+            "profile_origin": self.profile_origin,
+            "top": [t.to_dict() for t in self.top],
+            "beyond_band": self.beyond_band.to_dict() if self.beyond_band else None,
+            "two_copies": self.two_copies.to_dict() if self.two_copies else None,
+            "rechunk": self.rechunk.to_dict() if self.rechunk else None,
         }
 
 
@@ -238,6 +374,8 @@ def recommend(
     dims: dict[str, str] | None = None,
     codec: CodecSpec = DEFAULT_CODEC,
     max_candidates: int = MAX_CANDIDATES,
+    shards: bool = False,
+    top: int = 0,
 ) -> Recommendation:
     """Recommend a chunk shape for ``source`` read by ``patterns``.
 
@@ -249,13 +387,20 @@ def recommend(
     patterns
         :class:`Pattern` values or strings like ``"ml-batch:time=32@2"``.
     min_size, max_size
-        The chunk-size band in bytes (or ``"10MB"``-style strings).
+        The chunk-size band in bytes (or ``"10MB"``-style strings); with
+        ``shards``, the band of the shards.
     profile
-        A :class:`StorageProfile`, a preset name or a JSON file (default ``local``).
+        A :class:`StorageProfile`, a preset name or a JSON file (default: the
+        built-in local defaults; :func:`advisor.profile.find_profile` finds the
+        user's calibration). Its figures for ``codec`` are used when measured.
     worker_memory, threads_per_worker, safety
-        Chunks must satisfy ``chunk * threads * safety <= worker_memory``.
+        Chunks (shards) must satisfy ``chunk * threads * safety <= worker_memory``.
     dims
         Role -> dim overrides, e.g. ``{"time": "valid_time"}``.
+    shards
+        Co-design zarr 3 shards in the band with inner chunks sized for the reads.
+    top
+        Also return the next ``top`` best layouts in the band.
 
     Examples
     --------
@@ -263,6 +408,9 @@ def recommend(
     >>> rec = recommend(s, ["point-series"])
     >>> rec.chunks["time"], 10e6 <= rec.chunk_bytes <= 100e6
     (8760, True)
+    >>> sharded = recommend(s, ["ml-batch"], shards=True)
+    >>> sharded.chunk_bytes < 10e6 <= math.prod(sharded.shards.values()) * 4 <= 100e6
+    True
     """
     schema = _schema(source, dims)
     parsed = tuple(parse_pattern(p) for p in patterns)
@@ -274,33 +422,49 @@ def recommend(
             f"min size {human_readable_size(low)} is above max size {human_readable_size(high)}: "
             "lower --min-size or raise --max-size"
         )
-    prof = load_profile(profile)
+    prof, origin = resolve_profile(profile)
+    prof = prof.for_codec(codec)
     if threads_per_worker is not None:
         if threads_per_worker < 1:
             raise AdvisorError(f"--threads {threads_per_worker}: give at least 1 thread")
         prof = prof.with_overrides(threads=int(threads_per_worker))
     if not safety > 0:
         raise AdvisorError(f"safety factor {safety} must be positive")
+    if top < 0:
+        raise AdvisorError(f"--top {top}: give 0 or more layouts")
     memory = _size(worker_memory, "--worker-memory") if worker_memory is not None else None
     for pattern in parsed:
         pattern.accesses(schema)  # checks the pattern against the dims before any work
     notes = _schema_notes(schema, parsed)
-
-    references = _references(schema)
-    candidates = candidate_grid(
-        schema, parsed, list(references.values()), band=(low, high), cap=max_candidates
-    )
-    scores = score(schema, candidates, parsed, prof)
-    sizes = np.prod(candidates, axis=1, dtype=np.float64) * schema.itemsize
-    n_chunks = np.prod(-(-np.array(schema.shape) // candidates), axis=1, dtype=np.float64)
-    weights = np.array([p.weight for p in parsed])
-
     memory_cap = memory / (prof.threads * safety) if memory is not None else math.inf
     floor, cap, binding = _band(
         schema, low, high, memory_cap, notes, f"{prof.threads} threads x safety {safety:g}"
     )
+
+    references = _references(schema)
+    if shards:
+        candidates, shard_shapes = _sharded_candidates(
+            schema, parsed, prof, references, (floor, cap), max_candidates
+        )
+        stored = shard_shapes
+        notes.append(
+            "sharded: open the copy with chunks= the shards for scans and resamples "
+            "(xarray's default Dask chunks are the inner chunks)"
+        )
+    else:
+        candidates = candidate_grid(
+            schema, parsed, list(references.values()), band=(low, high), cap=max_candidates
+        )
+        shard_shapes, stored = None, candidates
+    scores = score(schema, candidates, parsed, prof, shards=shard_shapes)
+    sizes = np.prod(stored, axis=1, dtype=np.float64) * schema.itemsize
+    n_chunks = np.prod(-(-np.array(schema.shape) // candidates), axis=1, dtype=np.float64)
+    weights = np.array([p.weight for p in parsed])
+
     if binding == "dataset-size":
-        feasible = np.all(candidates == np.array(schema.shape), axis=1)
+        feasible = np.all(stored == np.array(schema.shape), axis=1)
+        if shards:
+            feasible &= np.all(candidates == stored, axis=1)
     else:
         feasible = (sizes >= floor) & (sizes <= cap)
     if not feasible.any():
@@ -327,28 +491,48 @@ def recommend(
     if binding is None:
         binding = _binding(sizes[free], low, high, memory_cap)
     sentence = _binding_sentence(
-        binding, schema, candidates[pick], candidates[free], low, cap, memory, prof.threads, safety
+        binding, schema, stored[pick], stored[free], low, cap, memory, prof.threads, safety
     )
     logger.debug("choosing binding constraint %r: %s", binding, sentence)
 
     def layout(label: str, row: int) -> Layout:
         return _layout(
-            label, schema, parsed, candidates[row], scores, row, best, objective, feasible
+            label,
+            schema,
+            parsed,
+            candidates[row],
+            scores,
+            row,
+            best,
+            objective,
+            feasible,
+            None if shard_shapes is None else shard_shapes[row],
         )
 
-    alternatives = [
-        layout(label, int(np.flatnonzero((candidates == shape).all(axis=1))[0]))
-        for label, shape in references.items()
-    ]
+    alternatives = []
+    for label, shape in references.items():
+        rows = np.flatnonzero((candidates == shape).all(axis=1) & (stored == shape).all(axis=1))
+        alternatives.append(layout(label, int(rows[0])))
     for j, pattern in enumerate(parsed):
         alternatives.append(
             layout(f"best for {pattern}", _argmin(scores.seconds[:, j], n_chunks, feasible))
         )
+    ranked = _ranked(objective, n_chunks, feasible, pick, top)
+    picked = layout("recommended", pick)
+    copies = _two_copies(
+        parsed,
+        scores.seconds / best,
+        feasible,
+        n_chunks,
+        pick,
+        layout,
+        schema.nbytes * max(1, len(schema.variables)) / prof.compression_ratio,
+    )
     return Recommendation(
         schema=schema,
         patterns=parsed,
         profile=prof,
-        pick=layout("recommended", pick),
+        pick=picked,
         alternatives=tuple(alternatives),
         binding=binding,
         binding_constraint=sentence,
@@ -356,6 +540,232 @@ def recommend(
         min_size=int(floor),
         max_size=int(cap) if math.isfinite(cap) else int(high),
         codec=codec,
+        profile_origin=origin,
+        top=tuple(layout(f"top {i + 2}", row) for i, row in enumerate(ranked)),
+        beyond_band=None
+        if shards or binding in ("dataset-size", "band-impossible")
+        else _beyond_band(
+            schema, parsed, prof, references, picked, best, (floor, cap), memory_cap, max_candidates
+        ),
+        two_copies=copies,
+        rechunk=_rechunk(schema, prof, picked, alternatives, weights, memory),
+    )
+
+
+def _ranked(
+    objective: np.ndarray, n_chunks: np.ndarray, feasible: np.ndarray, pick: int, top: int
+) -> list[int]:
+    """The ``top`` rows after ``pick`` by objective (ties: fewer chunks) within ``feasible``."""
+    if top <= 0:
+        return []
+    rows = np.flatnonzero(feasible)
+    rows = rows[np.lexsort((n_chunks[rows], objective[rows]))]
+    return [int(r) for r in rows if r != pick][:top]
+
+
+def _sharded_candidates(
+    schema: Schema,
+    patterns: Sequence[Pattern],
+    profile: StorageProfile,
+    references: dict[str, tuple[int, ...]],
+    band: tuple[float, float],
+    cap: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(inner chunks, shards) pairs: shards from the in-band grid, inner chunks from the
+    :data:`INNER_CANDIDATES` best shapes of any size for the interactive patterns, each
+    paired with the shards that are whole multiples of it; plus every shard unsplit."""
+    shards = candidate_grid(schema, patterns, list(references.values()), band=band, cap=cap)
+    pairs = [(shards, shards)]
+    reads = [p for p in patterns if p.kind not in REDUCTIONS]
+    if reads:
+        wide = candidate_grid(schema, reads, (), band=None, cap=cap // 4)
+        wide = wide[np.prod(wide, axis=1, dtype=np.float64) * schema.itemsize <= band[1]]
+        seconds = score(schema, wide, reads, profile).seconds
+        weights = np.array([p.weight for p in reads])
+        objective = (seconds / seconds.min(axis=0)) @ weights
+        inner = wide[np.argsort(objective, kind="stable")[:INNER_CANDIDATES]]
+        in_band = shards[
+            (np.prod(shards, axis=1, dtype=np.float64) * schema.itemsize >= band[0])
+            & (np.prod(shards, axis=1, dtype=np.float64) * schema.itemsize <= band[1])
+        ]
+        # per dim, which shard lengths each distinct inner length divides
+        divides = []
+        for d in range(schema.ndim):
+            lengths, index = np.unique(inner[:, d], return_inverse=True)
+            divides.append((in_band[:, d, None] % lengths[None, :] == 0)[:, index.reshape(-1)])
+        for i, chunk in enumerate(inner):
+            fits = in_band[np.logical_and.reduce([m[:, i] for m in divides])]
+            if len(fits):
+                pairs.append((np.broadcast_to(chunk, fits.shape), fits))
+    rows = distinct_rows(np.concatenate([np.concatenate(pair, axis=1) for pair in pairs]))
+    logger.debug("sharded candidates: %d pairs", len(rows))
+    return rows[:, : schema.ndim], rows[:, schema.ndim :]
+
+
+def _two_copies(
+    patterns: Sequence[Pattern],
+    slowdown: np.ndarray,
+    feasible: np.ndarray,
+    n_chunks: np.ndarray,
+    pick: int,
+    layout: Callable[[str, int], Layout],
+    stored: float,
+) -> TwoCopyAdvice | None:
+    """Split the patterns in two families, one copy each, when the pick costs some pattern
+    :data:`TWO_COPY_FACTOR` times its optimum: the split with the least weighted slowdown."""
+    worst = float(slowdown[pick].max())
+    p = len(patterns)
+    if worst < TWO_COPY_FACTOR or not 2 <= p <= MAX_TWO_COPY_PATTERNS:
+        return None
+    weights = np.array([pattern.weight for pattern in patterns])
+    masked = np.where(feasible[:, None], slowdown, np.inf)
+    best_split: tuple[float, float, list[int], list[int], int, int] | None = None
+    for bits in range(1, 2 ** (p - 1)):
+        second = [j for j in range(p - 1) if bits >> j & 1]
+        first = [j for j in range(p) if j not in second]
+        rows = [
+            _argmin(masked[:, family] @ weights[family], n_chunks, feasible)
+            for family in (first, second)
+        ]
+        each = np.empty(p)
+        for family, row in zip((first, second), rows, strict=True):
+            each[family] = slowdown[row, family]
+        value = (float(each @ weights / weights.sum()), float(each.max()))
+        if best_split is None or value < best_split[:2]:
+            best_split = (*value, first, second, rows[0], rows[1])
+    assert best_split is not None
+    _, worst_after, first, second, row_a, row_b = best_split
+    if worst_after > worst / 2:
+        logger.debug("no two-copy split helps: worst slowdown %.3g -> %.3g", worst, worst_after)
+        return None
+    slowdowns = np.empty(p)
+    copies = []
+    for n, (family, row) in enumerate(((first, row_a), (second, row_b)), start=1):
+        names = tuple(str(patterns[j]) for j in family)
+        slowdowns[family] = slowdown[row, family]
+        copies.append(CopyAdvice(names, layout(f"copy {n}: {', '.join(names)}", row), stored))
+    logger.debug("choosing two copies: worst slowdown %.3g -> %.3g", worst, worst_after)
+    return TwoCopyAdvice(
+        copies=(copies[0], copies[1]),
+        worst_one_copy=worst,
+        worst_two_copies=worst_after,
+        slowdowns=tuple(float(x) for x in slowdowns),
+    )
+
+
+def _beyond_band(
+    schema: Schema,
+    patterns: Sequence[Pattern],
+    profile: StorageProfile,
+    references: dict[str, tuple[int, ...]],
+    picked: Layout,
+    best_in_band: np.ndarray,
+    band: tuple[float, float],
+    memory_cap: float,
+    cap: int,
+) -> BeyondBand | None:
+    """The best layout of :data:`WIDE_BAND` outside ``band``, if it beats the pick by
+    :data:`BEYOND_FACTOR` (weighted slowdowns against the best of the wide band); worker
+    memory still caps it."""
+    low, high = WIDE_BAND[0], min(WIDE_BAND[1], memory_cap)
+    grid = candidate_grid(schema, patterns, list(references.values()), band=(low, high), cap=cap)
+    sizes = np.prod(grid, axis=1, dtype=np.float64) * schema.itemsize
+    wide = (sizes >= low) & (sizes <= high)
+    outside = wide & ((sizes < band[0]) | (sizes > band[1]))
+    if not outside.any():
+        return None
+    scores = score(schema, grid, patterns, profile)
+    weights = np.array([p.weight for p in patterns])
+    best = _best_seconds(scores.seconds, wide)
+    objective = (scores.seconds / best) @ weights / weights.sum()
+    pick_seconds = np.array([c.seconds for c in picked.costs])
+    pick_objective = float((pick_seconds / best) @ weights / weights.sum())
+    n_chunks = np.prod(-(-np.array(schema.shape) // grid), axis=1, dtype=np.float64)
+    row = _argmin(objective, n_chunks, outside)
+    speedup = pick_objective / float(objective[row])
+    logger.debug("best outside the band: %s, %.3gx the pick", grid[row], speedup)
+    if speedup < BEYOND_FACTOR:
+        return None
+    in_band = np.zeros(len(grid), dtype=bool)
+    layout = _layout(
+        "beyond the band",
+        schema,
+        patterns,
+        grid[row],
+        scores,
+        row,
+        best_in_band,
+        objective,
+        in_band,
+    )
+    speedups = tuple(float(a / b) for a, b in zip(pick_seconds, scores.seconds[row], strict=True))
+    reason = _band_reason(schema, patterns, profile, picked, layout, band)
+    return BeyondBand(layout=layout, speedup=speedup, speedups=speedups, reason=reason)
+
+
+def _band_reason(
+    schema: Schema,
+    patterns: Sequence[Pattern],
+    profile: StorageProfile,
+    picked: Layout,
+    outside: Layout,
+    band: tuple[float, float],
+) -> str:
+    """Why the band holds anyway, in figures for these two layouts."""
+    size = human_readable_size
+    rows = np.array([picked.chunks, outside.chunks])
+    if outside.chunk_bytes < band[0]:
+        remote = score(schema, rows, patterns, PRESETS["object-store"])
+        weights = np.array([p.weight for p in patterns]) / sum(p.weight for p in patterns)
+        mix, requests = remote.seconds @ weights, remote.requests @ weights
+        tasks = (
+            score(schema, rows, ["full-scan"], profile).tasks[:, 0]
+            if schema.dim_of("time")
+            else None
+        )
+        text = (
+            f"below the {size(band[0])} floor it has {outside.n_chunks:,} chunks per variable "
+            f"against {picked.n_chunks:,}; on an object store each chunk read is a GET "
+            f"request: {requests[1]:,.0f} per access against {requests[0]:,.0f} (the "
+            f"object-store profile puts the mix at {mix[1]:.3g} s against {mix[0]:.3g} s)"
+        )
+        if tasks is not None:
+            text += (
+                f", and a full scan or resample runs {int(tasks[1]):,} Dask tasks against "
+                f"{int(tasks[0]):,}"
+            )
+        return text
+    per_worker = outside.chunk_bytes * profile.threads * SAFETY
+    return (
+        f"above the {size(band[1])} cap each Dask task holds {size(outside.chunk_bytes)} "
+        f"decoded ({profile.threads} threads x safety {SAFETY:g}: {size(per_worker)} per "
+        "worker), and every read decodes whole chunks that large"
+    )
+
+
+def _rechunk(
+    schema: Schema,
+    profile: StorageProfile,
+    picked: Layout,
+    alternatives: Sequence[Layout],
+    weights: np.ndarray,
+    memory: int | None,
+) -> RechunkCost | None:
+    """From the current chunks to the pick, with the seconds it saves per access."""
+    current = next((a for a in alternatives if a.label == "current"), None)
+    if current is None or schema.chunks is None:
+        return None
+    now = np.array([c.seconds for c in current.costs])
+    then = np.array([c.seconds for c in picked.costs])
+    return rechunk_cost(
+        schema.shape,
+        schema.itemsize,
+        schema.chunks,
+        picked.stored_shape,
+        profile,
+        variables=max(1, len(schema.variables)),
+        thread_memory=memory / profile.threads if memory is not None else None,
+        saved_per_access=float((now - then) @ weights / weights.sum()),
     )
 
 
@@ -523,6 +933,7 @@ def _layout(
     best: np.ndarray,
     objective: np.ndarray,
     feasible: np.ndarray,
+    shards: np.ndarray | None = None,
 ) -> Layout:
     costs = []
     for j, pattern in enumerate(patterns):
@@ -553,4 +964,5 @@ def _layout(
         in_band=bool(feasible[row]),
         objective=float(objective[row]),
         costs=tuple(costs),
+        shards=None if shards is None else tuple(int(c) for c in shards),
     )

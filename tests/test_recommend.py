@@ -264,3 +264,119 @@ def test_snippet_runs_and_writes_the_chunks(
         assert array.metadata.zarr_format == zarr_format
         codecs = array.compressors
         assert len(codecs) == 1 and "blosc" in type(codecs[0]).__name__.lower()
+
+
+# ----------------------------------------------------------------------------- beyond the band
+
+
+def test_beyond_the_band_for_ml_patches() -> None:
+    rec = recommend(YEAR, ["ml-batch"])
+    beyond = rec.beyond_band
+    assert beyond is not None
+    # small chunks read ML patches several times faster than anything in the band
+    assert 100_000 <= beyond.layout.chunk_bytes < 10 * MB and not beyond.layout.in_band
+    assert beyond.speedup >= 2 and beyond.speedups[0] == pytest.approx(beyond.speedup)
+    assert beyond.layout.costs[0].seconds * beyond.speedup == pytest.approx(rec.costs[0].seconds)
+    assert "GET" in beyond.reason and "Dask tasks" in beyond.reason  # why the band holds
+    json.dumps(rec.to_dict()["beyond_band"])
+
+
+def test_nothing_beyond_the_band_when_the_band_holds_the_optimum() -> None:
+    assert recommend(YEAR, ["map"], min_size=10_000).beyond_band is None
+    # worker memory is a hard cap: nothing above it is shown
+    rec = recommend(YEAR, ["full-scan"], worker_memory="400MB", threads_per_worker=1)
+    assert rec.beyond_band is None or rec.beyond_band.layout.chunk_bytes <= 100 * MB
+
+
+def test_two_copies_when_one_layout_fails_a_pattern() -> None:
+    rec = recommend(
+        dataclasses.replace(YEAR, variables=("cape", "cin")), ["point-series@50", "map"]
+    )
+    two = rec.two_copies
+    assert two is not None
+    assert two.worst_one_copy >= 10 and two.worst_two_copies <= two.worst_one_copy / 2
+    families = [set(copy.patterns) for copy in two.copies]
+    assert families[0] | families[1] == {"point-series", "map"} and not families[0] & families[1]
+    for copy in two.copies:
+        assert copy.layout.in_band
+        assert copy.stored_bytes == pytest.approx(2 * YEAR.nbytes / rec.profile.compression_ratio)
+    assert max(two.slowdowns) == pytest.approx(two.worst_two_copies)
+    json.dumps(rec.to_dict()["two_copies"])
+    # a mix one layout serves well has no second copy
+    assert recommend(YEAR, ["point-series", "region-series"]).two_copies is None
+
+
+def test_top_layouts_follow_the_pick() -> None:
+    rec = recommend(YEAR, ["point-series", "map"], top=4)
+    assert [t.label for t in rec.top] == ["top 2", "top 3", "top 4", "top 5"]
+    objectives = [rec.pick.objective] + [t.objective for t in rec.top]
+    assert objectives == sorted(objectives)
+    assert len({t.chunks for t in (rec.pick, *rec.top)}) == 5
+    assert all(t.in_band for t in rec.top)
+
+
+def test_the_profile_used_is_named() -> None:
+    from advisor.profile import BUILT_IN
+
+    assert recommend(YEAR, ["map"]).profile_origin == BUILT_IN
+    rec = recommend(YEAR, ["map"], profile="object-store")
+    assert rec.profile_origin == "built-in object-store preset"
+    assert rec.to_dict()["profile_origin"] == rec.profile_origin
+
+
+# ----------------------------------------------------------------------------- rechunk cost
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 30), st.integers(1, 30), st.integers(1, 30)),
+        min_size=1,
+        max_size=3,
+    ),
+    st.integers(1, 3),
+    st.sampled_from([100, 10_000, 10**9]),
+)
+def test_rechunk_cost_against_counting(dims, variables: int, memory: int) -> None:
+    from advisor.profile import StorageProfile
+    from advisor.rechunk import rechunk_cost
+
+    shape = [n for n, _, _ in dims]
+    source = [min(a, n) for n, a, _ in dims]
+    target = [min(b, n) for n, _, b in dims]
+    cost = rechunk_cost(
+        shape, 4, source, target, StorageProfile(), variables=variables, thread_memory=memory
+    )
+
+    # the oracle: chunks counted one by one, the aligned block by searching multiples
+    def count(chunks: list[int]) -> int:
+        return math.prod(len(range(0, n, c)) for n, c in zip(shape, chunks, strict=True))
+
+    block = [
+        min(n, next(k for k in range(max(a, b), a * b + 1) if k % a == 0 and k % b == 0))
+        for n, a, b in zip(shape, source, target, strict=True)
+    ]
+    if source == target:
+        assert cost.method == "none" and cost.seconds == 0 and cost.read_ops == 0
+        return
+    assert cost.read_ops == count(source) * variables
+    assert cost.write_ops == count(target) * variables
+    assert list(cost.block) == block
+    aligned = 2 * math.prod(block) * 4 <= memory
+    assert cost.method == ("aligned" if aligned else "p2p")
+    assert cost.scratch_bytes == (0 if aligned else math.prod(shape) * 4 * variables)
+    assert cost.seconds > 0
+
+
+def test_rechunk_from_the_current_chunks_pays_off() -> None:
+    current = dataclasses.replace(YEAR, chunks=(744, 121, 161), variables=("cape", "cin"))
+    rec = recommend(current, ["point-series"])
+    cost = rec.rechunk
+    assert cost is not None and cost.source_chunks == (744, 121, 161)
+    assert cost.target_chunks == tuple(rec.chunks.values())
+    assert cost.read_ops == 2 * 12 and cost.variables == 2
+    assert cost.saved_per_access > 0 and cost.break_even == pytest.approx(
+        cost.seconds / cost.saved_per_access
+    )
+    assert "pays off after" in cost.sentence()
+    assert recommend(YEAR, ["point-series"]).rechunk is None  # a bare shape has no current chunks

@@ -186,3 +186,35 @@ def test_bare_shape_never_imports_heavy_libraries() -> None:
     )
     assert json.loads(done.stdout)["chunks"]
     assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_shards_and_what_the_band_hides(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ADVISOR_PROFILE", "local")  # not the machine's own calibration
+    code, out, err = run_cli(["recommend", *SHAPE, "-p", "ml-batch", "--shards", "--json"], capsys)
+    assert code == 0, err
+    data = json.loads(out)
+    assert set(data["shards"]) == {"time", "latitude", "longitude"}
+    assert all(data["shards"][d] % data["chunks"][d] == 0 for d in data["chunks"])
+    assert data["encoding"]["zarr2"] is None and '"shards": tuple(' in data["encoding"]["zarr3"]
+    assert data["profile_origin"] == "built-in local defaults"
+    code, out, err = run_cli(["recommend", *SHAPE, "-p", "ml-batch", "--top", "2"], capsys)
+    assert code == 0, err
+    text = " ".join(out.split())
+    assert "beyond the band:" in text and "the band holds because" in text
+    assert "top 2" in text and "top 3" in text
+    assert "profile: built-in local defaults" in text
+    code, out, err = run_cli(["recommend", *SHAPE, "--shards", "--zarr-format", "2"], capsys)
+    assert_one_line_error(code, err)
+    assert "zarr format 3" in err
+
+
+def test_rechunking_cost_of_a_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = _store(tmp_path / "small.zarr")
+    code, out, err = run_cli(
+        ["recommend", str(store), "-p", "point-series", "--min-size", "100kB", "--max-size", "1MB"],
+        capsys,
+    )
+    assert code == 0, err
+    assert "rechunking the current store: " in out and "chunk reads" in " ".join(out.split())

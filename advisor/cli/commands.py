@@ -1,3 +1,3 @@
 """Import every command module so that each registers itself on the app."""
 
-from advisor.cli import apply, cluster_cmds, recommend, sample  # noqa: F401
+from advisor.cli import apply, calibrate, cluster_cmds, recommend, report, sample, validate  # noqa: F401

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import TYPE_CHECKING
 
 import typer
@@ -12,6 +13,8 @@ from advisor.cli.options import Json
 from advisor.errors import AdvisorError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from advisor.recommendation import Recommendation
 
 
@@ -46,9 +49,20 @@ def recommend_cmd(
     ),
     min_size: str = typer.Option("10MB", "--min-size", help="Smallest chunk, e.g. 10MB."),
     max_size: str = typer.Option("100MB", "--max-size", help="Largest chunk, e.g. 100MB."),
-    profile: str = typer.Option(
-        "local", "--profile", help="Storage profile: local, object-store or a JSON file."
+    profile: str | None = typer.Option(
+        None,
+        "--profile",
+        envvar="ADVISOR_PROFILE",
+        help="Storage profile: local, object-store or a JSON file (default: the profile "
+        "`advisor calibrate` saved, else the built-in local defaults).",
+        show_default=False,
     ),
+    shards: bool = typer.Option(
+        False,
+        "--shards",
+        help="Zarr 3 shards in the size band, with inner chunks sized for the reads.",
+    ),
+    top: int = typer.Option(0, "--top", help="Also show the next K best layouts in the band."),
     worker_memory: str | None = typer.Option(
         None, "--worker-memory", help="Memory per Dask worker, e.g. 2GB (bounds the chunk size)."
     ),
@@ -58,11 +72,14 @@ def recommend_cmd(
     as_json: bool = Json,
 ) -> None:
     """Recommend a chunk shape for SOURCE (or --shape) read by the given access patterns."""
+    from advisor.profile import find_profile
     from advisor.recommendation import DEFAULT_PATTERNS, recommend
     from advisor.schema import parse_dims_map, parse_duration, parse_start
 
     if zarr_format not in (2, 3):
         raise AdvisorError(f"--zarr-format {zarr_format}: use 2 or 3")
+    if shards and zarr_format != 3:
+        raise AdvisorError("--shards needs zarr format 3: drop --zarr-format 2 or --shards")
     if (source is None) == (shape is None):
         raise AdvisorError("give either a SOURCE (Zarr path or catalog entry) or --shape, not both")
     dims_map = parse_dims_map(dims) if dims else None
@@ -87,9 +104,11 @@ def recommend_cmd(
         pattern or DEFAULT_PATTERNS,
         min_size=min_size,
         max_size=max_size,
-        profile=profile,
+        profile=find_profile(profile),
         worker_memory=worker_memory,
         threads_per_worker=threads,
+        shards=shards,
+        top=top,
     )
     if as_json:
         typer.echo(json.dumps(rec.to_dict(), indent=2))
@@ -113,7 +132,14 @@ def _show(rec: Recommendation, zarr_format: int) -> None:
         f"[bold green]recommended chunks[/bold green]: {chunks}  "
         f"({size(rec.chunk_bytes)} per chunk, {rec.pick.n_chunks} chunks)"
     )
+    if rec.shards is not None:
+        shards = ", ".join(f"{d}={c}" for d, c in rec.shards.items())
+        shard_bytes = math.prod(rec.shards.values()) * schema.itemsize
+        console.print(
+            f"[bold green]in shards of[/bold green]: {shards}  ({size(shard_bytes)} per shard)"
+        )
     console.print(f"[bold]binding constraint[/bold]: {rec.binding_constraint}")
+    console.print(f"[bold]profile[/bold]: {rec.profile_origin}")
 
     layouts = Table(
         title="seconds per access, and slowdown vs each pattern's own best in the band",
@@ -124,10 +150,11 @@ def _show(rec: Recommendation, zarr_format: int) -> None:
     layouts.add_column("size", justify="right", no_wrap=True)
     for cost in rec.costs:
         layouts.add_column(cost.name, justify="right")
-    for layout in (rec.pick, *rec.alternatives):
+    for layout in (rec.pick, *rec.top, *rec.alternatives):
         layouts.add_row(
             layout.label + ("" if layout.in_band else " *"),
-            "x".join(map(str, layout.chunks)),
+            "x".join(map(str, layout.chunks))
+            + (f" in {'x'.join(map(str, layout.shards))}" if layout.shards else ""),
             size(layout.chunk_bytes),
             *(f"{_seconds(c.seconds)} x{c.slowdown:.2f}" for c in layout.costs),
             style="bold green" if layout is rec.pick else None,
@@ -151,10 +178,40 @@ def _show(rec: Recommendation, zarr_format: int) -> None:
             flox,
         )
     console.print(detail)
+    _show_beyond(console, rec)
     for note in rec.notes:
         console.print(f"[yellow]note[/yellow]: {note}")
     console.print(f"[bold]paste-ready (zarr format {zarr_format}, {rec.codec.label})[/bold]:")
     typer.echo(rec.encoding(zarr_format))  # type: ignore[arg-type]
+
+
+def _show_beyond(console: Console, rec: Recommendation) -> None:
+    """What the band hides: a faster layout outside it, two copies, the cost of rechunking."""
+    from advisor.schema import human_readable_size as size
+
+    if (beyond := rec.beyond_band) is not None:
+        layout = beyond.layout
+        per = ", ".join(
+            f"{c.name} x{s:.3g}" for c, s in zip(layout.costs, beyond.speedups, strict=True)
+        )
+        console.print(
+            f"[bold]beyond the band[/bold]: {'x'.join(map(str, layout.chunks))} "
+            f"({size(layout.chunk_bytes)} chunks) is {beyond.speedup:.3g}x faster for these "
+            f"patterns ({per}); the band holds because {beyond.reason}"
+        )
+    if (two := rec.two_copies) is not None:
+        console.print(
+            f"[bold]two copies[/bold]: the pick costs some pattern {two.worst_one_copy:.3g}x "
+            f"its optimum; two copies bring the worst to {two.worst_two_copies:.3g}x "
+            f"for {size(two.extra_bytes)} more storage:"
+        )
+        for copy in two.copies:
+            console.print(
+                f"  {'x'.join(map(str, copy.layout.chunks))} for {', '.join(copy.patterns)} "
+                f"(about {size(copy.stored_bytes)} stored)"
+            )
+    if rec.rechunk is not None:
+        console.print(f"[bold]rechunking the current store[/bold]: {rec.rechunk.sentence()}")
 
 
 def _seconds(value: float) -> str:

@@ -1,0 +1,134 @@
+"""``advisor calibrate``: measure the cost model's constants on this machine and store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from advisor.cli import app
+from advisor.cli.options import Json, Scheduler
+
+if TYPE_CHECKING:
+    from advisor.calibrate import Calibration
+
+
+@app.command("calibrate")
+def calibrate_command(
+    store: str | None = typer.Option(
+        None,
+        "--store",
+        help="A folder or fsspec URL to measure (default: a temporary folder on the local disk).",
+        show_default=False,
+    ),
+    profile: Path | None = typer.Option(
+        None,
+        "--profile",
+        help="Where to save the profile (default: profile.json in your config folder, or "
+        "ADVISOR_PROFILE when it names a file).",
+        show_default=False,
+    ),
+    repeats: int = typer.Option(5, "--repeats", help="Timed accesses per measurement."),
+    hours: int = typer.Option(
+        744, "--hours", help="Hours of the sample written in each layout (24 to 8760)."
+    ),
+    scheduler: str | None = Scheduler,
+    as_json: bool = Json,
+) -> None:
+    """Time reads, decoding and Dask tasks on STORE and save the fitted profile.
+
+    A month of the sample is written in five chunkings, read back through the
+    workloads' own path (zarr-python, and Dask for scans and resamples) and
+    the model's constants are fitted to the timings; `advisor recommend` and
+    `advisor apply` use the saved profile from then on and say so. Everything
+    written to the store is removed. Takes well under a minute on a local disk.
+    """
+    import os
+
+    from rich.console import Console
+
+    from advisor.calibrate import calibrate, check_store
+    from advisor.cluster import dask_client
+    from advisor.errors import AdvisorError
+    from advisor.profile import PRESETS, PROFILE_ENV, default_profile_path, save_profile
+
+    if repeats < 1:
+        raise AdvisorError(f"--repeats {repeats}: give at least 1")
+    if not 24 <= hours <= 8760:
+        raise AdvisorError(f"--hours {hours}: give 24 to 8760 hours of sample")
+    env = os.environ.get(PROFILE_ENV)
+    target = profile or (Path(env) if env and env not in PRESETS else default_profile_path())
+    target = target.expanduser()
+    if target.is_dir():
+        raise AdvisorError(f"--profile {target} is a folder: give a file name, e.g. profile.json")
+    check_store(store)
+    console = Console(stderr=True, soft_wrap=True)
+    if not as_json:
+        console.print(
+            f"[dim]calibrating on {store or 'a temporary folder on the local disk'}[/dim]"
+        )
+    with dask_client(scheduler, quiet=as_json) as client:
+        result = calibrate(store, client, repeats=repeats, hours=hours)
+    saved = save_profile(result.profile, target)
+    if as_json:
+        typer.echo(json.dumps({**result.to_dict(), "saved_to": str(saved)}, indent=2))
+        return
+    _show(result, saved)
+
+
+def _show(result: Calibration, saved: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    constants = Table(title="calibrated constants", show_header=False, title_justify="left")
+    constants.add_column(style="bold")
+    constants.add_column()
+    for name, value in result.constants():
+        constants.add_row(name, value)
+    console.print(constants)
+    timings = Table(title="measured and predicted seconds per access", title_justify="left")
+    for column in ("layout", "chunks", "pattern", "chunks read", "tasks", "measured", "predicted"):
+        timings.add_column(column, justify="left" if column in ("layout", "pattern") else "right")
+    for t in result.timings:
+        timings.add_row(
+            t.layout,
+            "x".join(map(str, t.chunks)),
+            t.pattern,
+            f"{t.chunks_touched:.0f}",
+            f"{t.tasks:.0f}" if t.tasks else "",
+            _seconds(t.seconds),
+            _seconds(t.predicted),
+        )
+    console.print(timings)
+    codecs = Table(title="codecs on the sample (one thread)", title_justify="left")
+    for column in ("codec", "decode", "encode", "ratio"):
+        codecs.add_column(column, justify="left" if column == "codec" else "right")
+    for speed in result.profile.codec_speeds:
+        codecs.add_row(
+            speed.codec,
+            f"{speed.decode_speed / 1e6:,.0f} MB/s",
+            f"{speed.encode_speed / 1e6:,.0f} MB/s",
+            f"{speed.compression_ratio:.2f}",
+        )
+    console.print(codecs)
+    console.print(
+        f"measured on {result.store} in {result.elapsed:.0f} s; the model is off by "
+        f"x{_spread(result):.2f} on the median access"
+    )
+    console.print(
+        f"[bold green]saved[/bold green] {saved}: `advisor recommend` and `advisor apply` use it "
+        "from now on (--profile or ADVISOR_PROFILE choose another)"
+    )
+
+
+def _spread(result: Calibration) -> float:
+    import numpy as np
+
+    return float(np.exp(np.median(np.abs(np.log(result.errors())))))
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.3g} s" if value >= 1 else f"{value * 1000:.3g} ms"

@@ -1,0 +1,73 @@
+"""Resample: hourly -> daily over time chunkings aligned with days, misaligned ones and the advisor's.
+
+Two reductions, as in the workflow (:func:`advisor.workloads.resample`): the
+daily mean of every variable, and the workflow's own statistics (daily max
+CAPE and BLH, daily mean CIN and K-index). Each runs with flox's automatic
+choice and with each of its methods forced, under the benchmarks' client.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from advisor import workloads
+
+from . import DIMS, advisor_chunks, client, layout_store, sample_store, schema_of, setup_timeout
+
+TIME_CHUNKS: dict[str, int | None] = {
+    "aligned-744": 744,
+    "aligned-168": 168,
+    "misaligned-1000": 1000,
+    "workflow": None,
+    "advisor": None,
+}
+"""Source chunkings: full-grid chunks of 31 days (the sample's own) and of a week, of 1000 hours
+(days cut across chunks), the workflow's (32, 60, 80) and the advisor's pick for ``resample``."""
+
+STATS: dict[str, dict[str, workloads.Statistic] | None] = {
+    "mean": None,
+    "workflow": workloads.WORKFLOW_STATS,
+}
+
+METHODS: dict[str, workloads.FloxMethod | None] = {
+    "auto": None,
+    "map-reduce": "map-reduce",
+    "cohorts": "cohorts",
+    "blockwise": "blockwise",
+}
+
+
+def source_chunks(layout: str) -> dict[str, int]:
+    """The on-disk chunks of the source for ``layout``, clipped to the sample."""
+    schema = schema_of(sample_store())
+    if layout == "workflow":
+        chunks = dict(workloads.WORKFLOW_CHUNKS)
+    elif layout == "advisor":
+        chunks = advisor_chunks(schema, ("resample:freq=1D",))
+    else:
+        chunks = {"time": TIME_CHUNKS[layout], "latitude": 121, "longitude": 161}
+    return {d: min(int(chunks[d]), schema.sizes[d]) for d in DIMS}
+
+
+class Resample:
+    """Seconds to compute the daily statistics from each source chunking, with each flox method."""
+
+    params = (list(TIME_CHUNKS), list(STATS), list(METHODS))
+    param_names = ("layout", "stats", "method")
+    rounds = 1
+    repeat = (1, 2, 10.0)
+    min_run_count = 1
+    warmup_time = 0.0
+    timeout = 900
+
+    def setup_cache(self) -> dict[str, str]:
+        return {layout: str(layout_store(source_chunks(layout))) for layout in TIME_CHUNKS}
+
+    setup_cache.timeout = setup_timeout()
+
+    def setup(self, stores: dict[str, str], layout: str, stats: str, method: str) -> None:
+        client()
+        self.ds = workloads.open_for_compute(Path(stores[layout]))
+
+    def time_resample(self, stores: dict, layout: str, stats: str, method: str) -> None:
+        workloads.resample(self.ds, "1D", STATS[stats], METHODS[method]).compute()

@@ -1,0 +1,146 @@
+"""The asv suites run as tests at the tiny scale: every benchmark, every parameter combination, once.
+
+Like flox's ``test_asv.py``: import every suite, call ``setup_cache`` once,
+then for each combination of parameters ``setup``, one benchmark method and
+``teardown``, so the suites cannot rot. The data cache is a fresh temporary
+folder, so the test also makes the sample, the copies and the daily dataset.
+"""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import inspect
+import itertools
+import numbers
+import pkgutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import benchmarks
+
+BENCHMARK_DIR = Path(benchmarks.__file__).parent
+PREFIXES = ("time_", "timeraw_", "peakmem_", "mem_", "track_")
+SUITES = ("access", "advice", "climatology", "compressors", "resample", "save")
+
+EXPECTED_SKIPS = {
+    # dask.array.gradient needs every chunk >= 2 long; 121 latitudes in 60s leave a chunk of 1
+    ("Gradient", ("workflow",)),
+}
+
+
+def suite_classes() -> list[type]:
+    """Every class of every suite module that has a benchmark method."""
+    found = []
+    for info in pkgutil.iter_modules([str(BENCHMARK_DIR)]):
+        module = importlib.import_module(f"benchmarks.{info.name}")
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ == module.__name__ and _methods(cls):
+                found.append(cls)
+    return found
+
+
+def _methods(cls: type) -> list[str]:
+    return sorted(name for name in dir(cls) if name.startswith(PREFIXES))
+
+
+def _combinations(cls: type) -> list[tuple]:
+    params = getattr(cls, "params", ())
+    if params and not isinstance(params[0], list | tuple):
+        params = (params,)  # asv's single-parameter shorthand
+    return list(itertools.product(*params)) if params else [()]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def tiny_scale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The tiny scale, a fresh data cache and Dask's threaded scheduler (the cluster is tested apart)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(benchmarks.SCALE_ENV, "tiny")
+        mp.setenv(benchmarks.DATA_ENV, str(tmp_path_factory.mktemp("bench-data")))
+        mp.setenv(benchmarks.DASK_ENV, "threads")
+        yield
+
+
+def test_client_is_the_helpers_cluster_of_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(benchmarks.DASK_ENV, "cluster")
+    monkeypatch.delenv("ADVISOR_SCHEDULER", raising=False)
+    try:
+        client = benchmarks.client()
+        assert client is benchmarks.client()  # one per process
+        assert client.scheduler.address.startswith("inproc://")  # workers are threads here
+        assert client.submit(sum, [1, 2]).result() == 3
+    finally:
+        benchmarks.close_client()
+    assert client.status == "closed"
+
+
+def test_every_suite_is_found() -> None:
+    modules = {cls.__module__.rsplit(".", 1)[1] for cls in suite_classes()}
+    assert modules == set(SUITES)
+
+
+def test_asv_discovers_every_benchmark_with_valid_signatures() -> None:
+    from asv_runner.discovery import disc_benchmarks
+
+    found = list(disc_benchmarks(str(BENCHMARK_DIR)))
+    ours = {f"{cls.__module__.removeprefix('benchmarks.')}.{cls.__name__}.{name}"
+            for cls in suite_classes() for name in _methods(cls)}  # fmt: skip
+    assert {b.name for b in found} == ours
+    assert all(b.check(str(BENCHMARK_DIR)) for b in found)
+
+
+def test_helpers_doctests() -> None:
+    result = doctest.testmod(benchmarks, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cls", suite_classes(), ids=lambda cls: f"{cls.__module__}.{cls.__name__}")
+def test_suite_runs_every_combination(cls: type) -> None:
+    bench = cls()
+    cache = bench.setup_cache() if hasattr(bench, "setup_cache") else None
+    lead = () if cache is None else (cache,)
+    calls, skipped = 0, set()
+    for combo in _combinations(cls):
+        for name in _methods(cls):
+            args = (*lead, *combo)
+            if hasattr(bench, "setup"):
+                try:
+                    bench.setup(*args)
+                except NotImplementedError:  # asv's skip
+                    skipped.add((cls.__name__, combo))
+                    continue
+            try:
+                result = getattr(bench, name)(*args)
+            except Exception as exc:
+                raise AssertionError(f"{cls.__name__}.{name}{combo} failed: {exc!r}") from exc
+            finally:
+                if hasattr(bench, "teardown"):
+                    bench.teardown(*args)
+            if name.startswith("track_"):
+                assert isinstance(result, numbers.Real) and result > 0, (name, combo, result)
+            calls += 1
+    assert skipped == {s for s in EXPECTED_SKIPS if s[0] == cls.__name__}
+    expected = (len(_combinations(cls)) - len(skipped)) * len(_methods(cls))
+    assert calls == expected > 0
+
+
+@pytest.mark.parametrize("zarr_format", [2, 3])
+def test_save_check_catches_an_ignored_shuffle(tmp_path: Path, zarr_format: int) -> None:
+    from advisor import workloads
+    from advisor.codecs import CodecSpec
+    from benchmarks.save import assert_shuffled
+
+    daily = workloads.open_for_compute(benchmarks.daily_store()).compute()
+    chunks = workloads.WORKFLOW_CHUNKS
+    shuffled = CodecSpec.parse("blosc:lz4:5:bitshuffle")
+    workloads.save(daily, tmp_path / "ok.zarr", chunks, shuffled, zarr_format)
+    assert_shuffled(tmp_path / "ok.zarr", daily, chunks, shuffled, zarr_format)
+    # a store written without shuffle, as a codec that ignores its shuffle would write it
+    ignored = CodecSpec.parse("blosc:lz4:5:noshuffle")
+    workloads.save(daily, tmp_path / "ignored.zarr", chunks, ignored, zarr_format)
+    with pytest.raises(AssertionError, match="shuffle was silently ignored"):
+        assert_shuffled(tmp_path / "ignored.zarr", daily, chunks, shuffled, zarr_format)
