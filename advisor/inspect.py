@@ -118,20 +118,28 @@ def _current_chunks(var: xr.DataArray) -> tuple[int, ...] | None:
 
 
 def load_schema(
-    source: str, *, dims: Mapping[str, str] | None = None, catalog: str | Path | None = None
+    source: str,
+    *,
+    dims: Mapping[str, str] | None = None,
+    catalog: str | Path | None = None,
+    generate: bool = True,
 ) -> Schema:
-    """The schema of a Zarr store path or a catalog entry, from its metadata only."""
-    ds = _open(store_path(source, catalog))
+    """The schema of a Zarr store path or a catalog entry, from its metadata only.
+
+    A sample catalog entry whose store is missing is generated first when
+    ``generate`` is true (as :func:`advisor.catalog.open_entry` does).
+    """
+    ds = _open(store_path(source, catalog, generate=generate))
     return schema_from_dataset(ds, dims=dims, name=source)
 
 
-def store_path(source: str, catalog: str | Path | None = None) -> Path:
-    """The Zarr store a path or a catalog entry name stands for (it must exist)."""
+def store_path(source: str, catalog: str | Path | None = None, *, generate: bool = False) -> Path:
+    """The Zarr store a path or a catalog entry name stands for (it must exist, or be generated)."""
     path = Path(source).expanduser()
-    return path if path.exists() else _entry_path(source, catalog)
+    return path if path.exists() else _entry_path(source, catalog, generate)
 
 
-def _entry_path(name: str, catalog: str | Path | None) -> Path:
+def _entry_path(name: str, catalog: str | Path | None, generate: bool) -> Path:
     from advisor import catalog as cat
 
     try:
@@ -144,7 +152,7 @@ def _entry_path(name: str, catalog: str | Path | None) -> Path:
             f"no Zarr store or catalog entry named {name!r}{known}: give a store path, "
             "an entry name, or --shape"
         )
-    return cat.ensure_entry(name, catalog, generate=False).path
+    return cat.ensure_entry(name, catalog, generate=generate).path
 
 
 def _open(path: Path) -> xr.Dataset:

@@ -89,3 +89,26 @@ def test_bad_names_are_one_line_errors(catalog_copy: Path, call, message: str) -
     with pytest.raises(AdvisorError, match=message) as info:
         call(catalog_copy)
     assert "\n" not in str(info.value)
+
+
+def test_recommend_on_a_missing_sample_entry_generates_it_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the README's Quick start: `advisor recommend era5_2019 ...` on a fresh machine
+    from tests.conftest import run_cli
+
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(
+        "sources:\n"
+        "  era5_2019:\n"
+        "    driver: zarr\n"
+        "    metadata: {sample: {year: 2019, hours: 48}}\n"
+        "    args: {urlpath: '{{ CATALOG_DIR }}/data/era5_2019.zarr', consolidated: true}\n"
+    )
+    code, out, err = run_cli(
+        ["recommend", "era5_2019", "--catalog", str(catalog), "--pattern", "map", "--json"], capsys
+    )
+    assert code == 0, err
+    assert "generating the ERA5-like sample for 2019" in err
+    assert (tmp_path / "data" / "era5_2019.zarr").is_dir()
+    assert '"chunks"' in out
