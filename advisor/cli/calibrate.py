@@ -37,7 +37,7 @@ def calibrate_command(
     scheduler: str | None = Scheduler,
     as_json: bool = Json,
 ) -> None:
-    """Time reads, decoding and Dask tasks on STORE and save the fitted profile.
+    """Time reads, decoding and Dask tasks on a store (--store) and save the fitted profile.
 
     A month of the sample is written in five chunkings, read back through the
     workloads' own path (zarr-python, and Dask for scans and resamples) and
