@@ -92,8 +92,20 @@ def dask_processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         _wait_for_port(port, procs[0])
         procs.append(
             subprocess.Popen(
-                [*dask, "worker", address, "--nworkers", "2", "--nthreads", "1",
-                 "--memory-limit", "2GB", "--no-dashboard", "--host", "127.0.0.1"],
+                [
+                    *dask,
+                    "worker",
+                    address,
+                    "--nworkers",
+                    "2",
+                    "--nthreads",
+                    "1",
+                    "--memory-limit",
+                    "2GB",
+                    "--no-dashboard",
+                    "--host",
+                    "127.0.0.1",
+                ],
                 stdout=(logs / "worker.log").open("w"),
                 stderr=subprocess.STDOUT,
                 env=env,

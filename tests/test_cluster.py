@@ -65,7 +65,10 @@ def test_environment_variable_names_the_scheduler(
 def test_cli_cluster_info_through_processes(dask_processes: str) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "advisor", "cluster-info", "--scheduler", dask_processes, "--json"],
-        capture_output=True, text=True, timeout=120, check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     info = json.loads(proc.stdout)
     assert info["scheduler"] == dask_processes

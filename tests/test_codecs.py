@@ -53,7 +53,9 @@ def test_encoding_round_trips_through_xarray(tmp_path: Path, zarr_format: int, t
     data = np.linspace(0, 1000, 40 * 30, dtype="float32").reshape(40, 30)
     ds = xr.Dataset({"v": (("time", "x"), data)})
     path = tmp_path / "s.zarr"
-    ds.to_zarr(path, encoding=encoding_for(["v"], (8, 10), spec, zarr_format), zarr_format=zarr_format)
+    ds.to_zarr(
+        path, encoding=encoding_for(["v"], (8, 10), spec, zarr_format), zarr_format=zarr_format
+    )
     arr = zarr.open_array(path / "v", mode="r")
     assert arr.chunks == (8, 10)
     assert len(arr.compressors) == (0 if text == "none" else 1)
@@ -71,7 +73,9 @@ def test_shuffle_is_not_a_silent_no_op(tmp_path: Path, zarr_format: int) -> None
         path = tmp_path / f"{shuffle}.zarr"
         spec = CodecSpec("blosc", "zstd", 3, shuffle)
         xr.Dataset({"v": (("a", "b", "c"), data)}).to_zarr(
-            path, encoding=encoding_for(["v"], (64, 64, 64), spec, zarr_format), zarr_format=zarr_format
+            path,
+            encoding=encoding_for(["v"], (64, 64, 64), spec, zarr_format),
+            zarr_format=zarr_format,
         )
         sizes[shuffle] = sum(f.stat().st_size for f in (path / "v").rglob("*") if f.is_file())
     assert sizes["shuffle"] < sizes["noshuffle"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import numcodecs
 import dask
+import numcodecs
 import numpy as np
 import pytest
 import xarray as xr

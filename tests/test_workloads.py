@@ -57,7 +57,9 @@ def test_resample_rejects_unknown_variable_and_statistic(hourly: xr.Dataset) -> 
 
 def test_climatologies(hourly: xr.Dataset) -> None:
     clim = workloads.climatology(hourly[["cape"]]).compute()
-    np.testing.assert_allclose(clim.cape.sel(month=1).values, hourly.cape.values.mean(axis=0), rtol=1e-5, atol=1e-3)
+    np.testing.assert_allclose(
+        clim.cape.sel(month=1).values, hourly.cape.values.mean(axis=0), rtol=1e-5, atol=1e-3
+    )
     box = workloads.region_climatology(hourly[["cape"]]).compute()
     lat = (hourly.latitude >= 22) & (hourly.latitude <= 26)
     lon = (hourly.longitude >= 120) & (hourly.longitude <= 122)
@@ -68,7 +70,9 @@ def test_climatologies(hourly: xr.Dataset) -> None:
 def test_gradient_magnitude_matches_numpy(hourly: xr.Dataset) -> None:
     field = hourly.cape.isel(time=0)
     got = workloads.gradient_magnitude(field).values
-    dlat, dlon = np.gradient(field.values.astype("float64"), hourly.latitude.values, hourly.longitude.values)
+    dlat, dlon = np.gradient(
+        field.values.astype("float64"), hourly.latitude.values, hourly.longitude.values
+    )
     np.testing.assert_allclose(got, np.hypot(dlat, dlon), rtol=1e-4, atol=1e-3)
 
 
@@ -79,7 +83,9 @@ def test_save_writes_chunks_codec_and_values(
     daily = workloads.resample(hourly, "1D")
     path = tmp_path / "daily.zarr"
     chunks = {"time": 4, "latitude": 60, "longitude": 80}
-    workloads.save(daily, path, chunks, CodecSpec.parse("blosc:lz4:5:bitshuffle"), zarr_format, shards)
+    workloads.save(
+        daily, path, chunks, CodecSpec.parse("blosc:lz4:5:bitshuffle"), zarr_format, shards
+    )
     arr = zarr.open_array(path / "cape", mode="r")
     assert arr.chunks == (4, 60, 80)
     assert arr.shards == ((8, 60, 80) if shards else None)
