@@ -19,6 +19,15 @@ SAMPLE_HOURS = 24 * 10
 """Hours in the session's small sample stores: ten whole days, enough for daily resampling."""
 
 
+@pytest.fixture(autouse=True)
+def _built_in_profile(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Tests see the built-in storage profile, never a calibration saved on the machine."""
+    monkeypatch.delenv("ADVISOR_PROFILE", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "config"))
+
+
 @pytest.fixture(scope="session")
 def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder with ``era5_2019.zarr`` and ``era5_2020.zarr`` of :data:`SAMPLE_HOURS` hours each."""
