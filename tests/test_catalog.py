@@ -47,14 +47,7 @@ def test_missing_store_names_the_command_that_makes_it(catalog_copy: Path) -> No
 def test_missing_sample_store_is_generated_with_a_progress_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    catalog = tmp_path / "catalog.yaml"
-    catalog.write_text(
-        "sources:\n"
-        "  era5_2022:\n"
-        "    driver: zarr\n"
-        "    metadata: {sample: {year: 2022, seed: 3, hours: 30}}\n"
-        "    args: {urlpath: '{{ CATALOG_DIR }}/data/era5_2022.zarr', consolidated: true}\n"
-    )
+    catalog = _one_sample_entry(tmp_path, "year: 2022, seed: 3, hours: 30")
     ds = open_entry("era5_2022", catalog=catalog)
     assert ds.sizes["time"] == 30
     assert "generating the ERA5-like sample for 2022" in capsys.readouterr().err
@@ -97,14 +90,7 @@ def test_recommend_on_a_missing_sample_entry_generates_it_first(
     # the README's Quick start: `advisor recommend era5_2019 ...` on a fresh machine
     from tests.conftest import run_cli
 
-    catalog = tmp_path / "catalog.yaml"
-    catalog.write_text(
-        "sources:\n"
-        "  era5_2019:\n"
-        "    driver: zarr\n"
-        "    metadata: {sample: {year: 2019, hours: 48}}\n"
-        "    args: {urlpath: '{{ CATALOG_DIR }}/data/era5_2019.zarr', consolidated: true}\n"
-    )
+    catalog = _one_sample_entry(tmp_path, "year: 2019, hours: 48")
     code, out, err = run_cli(
         ["recommend", "era5_2019", "--catalog", str(catalog), "--pattern", "map", "--json"], capsys
     )
@@ -112,3 +98,17 @@ def test_recommend_on_a_missing_sample_entry_generates_it_first(
     assert "generating the ERA5-like sample for 2019" in err
     assert (tmp_path / "data" / "era5_2019.zarr").is_dir()
     assert '"chunks"' in out
+
+
+def _one_sample_entry(folder: Path, sample: str) -> Path:
+    """A catalog with one sample entry ``era5_<year>`` (``sample`` is its YAML metadata) whose store is missing."""
+    year = sample.split("year:")[1].split(",")[0].strip()
+    catalog = folder / "catalog.yaml"
+    catalog.write_text(
+        "sources:\n"
+        f"  era5_{year}:\n"
+        "    driver: zarr\n"
+        f"    metadata: {{sample: {{{sample}}}}}\n"
+        f"    args: {{urlpath: '{{{{ CATALOG_DIR }}}}/data/era5_{year}.zarr', consolidated: true}}\n"
+    )
+    return catalog
