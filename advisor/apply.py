@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from advisor.cluster import ClusterSpec
 from advisor.codecs import DEFAULT_CODEC, CodecSpec, ZarrFormat
 from advisor.errors import AdvisorError
-from advisor.profile import StorageProfile
+from advisor.profile import BUILT_IN, StorageProfile
 from advisor.workloads import STATISTICS, Statistic
 
 if TYPE_CHECKING:
@@ -149,6 +149,10 @@ class ApplyPlan:
     tasks: int
     overwrite: bool = False
     notes: tuple[str, ...] = ()
+    profile_origin: str = BUILT_IN
+    """Where the storage profile the advisor planned with came from."""
+    copy: str | None = None
+    """``copy N of 2: patterns`` when this store is one of the advisor's two copies."""
 
     @property
     def chunk_map(self) -> dict[str, int]:
@@ -181,6 +185,9 @@ class ApplyPlan:
         ]
         if self.chunks_from == "advisor":
             rows.append(("for patterns", ", ".join(self.patterns)))
+            rows.append(("profile", self.profile_origin))
+        if self.copy is not None:
+            rows.insert(1, ("copy", self.copy))
         if self.shards is not None:
             rows.append(("shards", dims_text(self.shards)))
         rows += [
@@ -239,6 +246,8 @@ class ApplyPlan:
             "tasks_estimate": self.tasks,
             "overwrite": self.overwrite,
             "notes": list(self.notes),
+            "profile": self.profile_origin,
+            "copy": self.copy,
         }
 
 
@@ -534,11 +543,30 @@ def grow_block(
     return tuple(block)
 
 
-def plan_apply(
+def plan_apply(*, out: Path, **options: Any) -> ApplyPlan:
+    """Decide and estimate everything ``advisor apply`` will do for one output (pure: no I/O).
+
+    The options are those of :func:`plan_copies`, with one ``out``.
+    """
+    return plan_copies(outs=(out,), **options)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """What a store is written in, and why: the chunks, the shards and where they came from."""
+
+    chunks: tuple[int, ...]
+    shards: tuple[int, ...] | None
+    origin: ChunkOrigin
+    patterns: tuple[str, ...] = ()
+    copy: str | None = None
+
+
+def plan_copies(
     *,
     sources: Sequence[str],
     source_paths: Sequence[Path],
-    out: Path,
+    outs: Sequence[Path],
     source: DatasetLayout,
     output: DatasetLayout,
     cluster: ClusterSpec,
@@ -551,15 +579,20 @@ def plan_apply(
     zarr_format: ZarrFormat | None = None,
     shards: bool = False,
     overwrite: bool = False,
-) -> ApplyPlan:
-    """Decide and estimate everything ``advisor apply`` will do (pure: no I/O).
+    profile: StorageProfile | None = None,
+    profile_origin: str = BUILT_IN,
+    band: tuple[float | str, float | str] = ("10MB", "100MB"),
+) -> tuple[ApplyPlan, ...]:
+    """Decide and estimate everything ``advisor apply`` will do, one plan per output (pure: no I/O).
 
     Parameters
     ----------
     sources, source_paths
         The sources as given and the stores they resolve to.
-    out
-        The output store; it is written to a sibling ``out.advisor-tmp-<token>`` first.
+    outs
+        The output stores: one, or two for the advisor's two copies (the first
+        serves the family of the first pattern). Each is written to a sibling
+        ``out.advisor-tmp-<token>`` first.
     source, output
         The layouts of the concatenated sources and of the dataset to write
         (after the resample; the same as ``source`` without one).
@@ -575,13 +608,34 @@ def plan_apply(
     codec, zarr_format
         The compressor and the Zarr format (default 2, or 3 with ``shards``).
     shards
-        Write zarr 3 shards: the chunks grown along time to :data:`SHARD_BYTES`
-        (:func:`grow_block`).
-    """
-    from advisor.schema import human_readable_size
+        Write zarr 3 shards. With the advisor's chunks, the shards and inner
+        chunks are co-designed (``recommend(shards=True)``); with the user's
+        ``chunks``, those are the inner chunks and the shards are them grown
+        along time to :data:`SHARD_BYTES` (:func:`grow_block`).
+    profile, profile_origin
+        The storage profile the advisor plans with (default: the built-in
+        local defaults) and where it came from (shown in the plan).
+    band
+        The advisor's size band for the chunks (the shards with ``shards``).
 
+    Examples
+    --------
+    >>> from advisor.schema import Schema
+    >>> hourly = Schema(("time", "latitude", "longitude"), (8760, 121, 161), 4,
+    ...                 time_step=3600.0, variables=("cape",))
+    >>> layout = DatasetLayout(hourly, regular_grid(hourly.shape, (744, 121, 161)))
+    >>> series, maps = plan_copies(
+    ...     sources=("era5_2019",), source_paths=(Path("/d/era5_2019.zarr"),),
+    ...     outs=(Path("/d/series.zarr"), Path("/d/maps.zarr")), token="t0",
+    ...     source=layout, output=layout, cluster=ClusterSpec(1, 2, 8 * 10**9),
+    ...     patterns=["point-series@50", "map"])
+    >>> series.copy, maps.copy
+    ('copy 1 of 2: point-series', 'copy 2 of 2: map')
+    >>> series.chunks[0], maps.chunks[1:]
+    (8760, (121, 161))
+    """
     schema = output.schema
-    dims, shape, variables = schema.dims, schema.shape, schema.variables
+    dims, variables = schema.dims, schema.variables
     notes: list[str] = []
     stats = dict(stats or {})
     if stats and not resample:
@@ -601,61 +655,191 @@ def plan_apply(
         zarr_format = 3 if shards else 2
     if shards and zarr_format != 3:
         raise AdvisorError("--shards needs zarr format 3: pass --zarr-format 3 or drop --shards")
-
+    if not 1 <= len(outs) <= 2:
+        raise AdvisorError(f"{len(outs)} --out given: give one, or two for two copies")
+    if len(outs) == 2 and Path(outs[0]).resolve() == Path(outs[1]).resolve():
+        raise AdvisorError(f"--out {outs[0]} is given twice: give two different stores")
     if source.schema.skipped:
         notes.append(f"left out (not on the main dims): {', '.join(source.schema.skipped)}")
-    pattern_names: tuple[str, ...] = ()
+
     if chunks:
-        extra = sorted(set(chunks) - set(dims))
-        if extra:
-            raise AdvisorError(
-                f"--chunks names {', '.join(extra)}, not a dimension of the output: "
-                f"use {', '.join(dims)}"
-            )
-        origin: ChunkOrigin = "user"
-        chosen = tuple(min(int(chunks.get(d, n)), n) for d, n in zip(dims, shape, strict=True))
-        whole = [d for d in dims if d not in chunks]
-        if whole:
-            notes.append(f"{', '.join(whole)} not in --chunks: kept whole")
-        if patterns:
-            notes.append("--chunks given: the chunks are yours, --pattern is not used")
+        layouts = [_user_layout(schema, chunks, shards, patterns, len(outs), notes)]
     else:
-        from advisor.recommendation import DEFAULT_PATTERNS, recommend
-
-        origin = "advisor"
-        given = list(patterns) or list(DEFAULT_PATTERNS)
-        if not patterns:
-            notes.append(f"no --pattern given: planned for {', '.join(DEFAULT_PATTERNS)}")
-        advice = recommend(
-            schema,
-            given,
-            worker_memory=cluster.memory_limit,
-            threads_per_worker=cluster.threads_per_worker,
+        layouts = _advised_layouts(
+            schema, patterns, shards, cluster, profile, band, len(outs), notes
         )
-        pattern_names = tuple(str(p) for p in given)
-        chosen = tuple(int(advice.chunks[d]) for d in dims)
-    logger.debug("choosing chunks %s from the %s", dict(zip(dims, chosen, strict=True)), origin)
+    prof = (profile or StorageProfile.preset("local")).for_codec(codec)
+    ratio = 1.0 if codec.family == "none" else prof.compression_ratio
+    return tuple(
+        _plan_one(
+            layout,
+            out=Path(out),
+            sources=sources,
+            source_paths=source_paths,
+            source=source,
+            output=output,
+            cluster=cluster,
+            token=token,
+            resample=resample,
+            stats=stats,
+            codec=codec,
+            zarr_format=zarr_format,
+            overwrite=overwrite,
+            ratio=ratio,
+            notes=notes,
+            profile_origin=profile_origin,
+        )
+        for layout, out in zip(layouts, outs, strict=True)
+    )
 
-    time_axis = schema.axis_of("time")
+
+def _user_layout(
+    schema: Schema,
+    chunks: Mapping[str, int],
+    shards: bool,
+    patterns: Sequence[str | Pattern],
+    n_outs: int,
+    notes: list[str],
+) -> _Layout:
+    """The user's ``--chunks`` (dims not named kept whole), and shards grown from them along time."""
+    dims, shape = schema.dims, schema.shape
+    extra = sorted(set(chunks) - set(dims))
+    if extra:
+        raise AdvisorError(
+            f"--chunks names {', '.join(extra)}, not a dimension of the output: "
+            f"use {', '.join(dims)}"
+        )
+    if n_outs != 1:
+        raise AdvisorError(
+            "--chunks sets one layout and two --out were given: give one --out, "
+            "or drop --chunks for the advisor's two copies"
+        )
+    chosen = tuple(min(int(chunks.get(d, n)), n) for d, n in zip(dims, shape, strict=True))
+    whole = [d for d in dims if d not in chunks]
+    if whole:
+        notes.append(f"{', '.join(whole)} not in --chunks: kept whole")
+    if patterns:
+        notes.append("--chunks given: the chunks are yours, --pattern is not used")
+    logger.debug("choosing the user's chunks %s", dict(zip(dims, chosen, strict=True)))
     shard_shape = None
     if shards:
+        time_axis = schema.axis_of("time")
         if time_axis is None:
             raise AdvisorError(
-                f"--shards grows chunks along time and none of {', '.join(dims)} is time: "
-                "drop --shards"
+                f"--shards grows your --chunks along time and none of {', '.join(dims)} is time: "
+                "drop --chunks to let the advisor design the shards, or drop --shards"
             )
         shard_shape = grow_block(chosen, shape, schema.itemsize, SHARD_BYTES, [time_axis])
-        logger.debug("choosing shards %s: the chunks grown along time", shard_shape)
-    write_chunks = shard_shape or chosen
+        logger.debug("choosing shards %s: the user's chunks grown along time", shard_shape)
+    return _Layout(chosen, shard_shape, "user")
+
+
+def _advised_layouts(
+    schema: Schema,
+    patterns: Sequence[str | Pattern],
+    shards: bool,
+    cluster: ClusterSpec,
+    profile: StorageProfile | None,
+    band: tuple[float | str, float | str],
+    n_outs: int,
+    notes: list[str],
+) -> list[_Layout]:
+    """The advisor's layout for the patterns, or its two copies when two outputs are given."""
+    from advisor.recommendation import DEFAULT_PATTERNS, TWO_COPY_FACTOR, recommend
+
+    given = list(patterns) or list(DEFAULT_PATTERNS)
+    if not patterns:
+        notes.append(f"no --pattern given: planned for {', '.join(DEFAULT_PATTERNS)}")
+    advice = recommend(
+        schema,
+        given,
+        profile=profile,
+        min_size=band[0],
+        max_size=band[1],
+        worker_memory=cluster.memory_limit,
+        threads_per_worker=cluster.threads_per_worker,
+        shards=shards,
+    )
+    names = tuple(str(p) for p in advice.patterns)
+    dims = schema.dims
+    if n_outs == 1:
+        if advice.two_copies is not None:
+            two = advice.two_copies
+            notes.append(
+                f"one layout costs a pattern {two.worst_one_copy:.0f}x its best; two copies "
+                f"({' | '.join(', '.join(c.patterns) for c in two.copies)}) would cut that to "
+                f"{two.worst_two_copies:.1f}x: give two --out to write both"
+            )
+        picked = [(advice.pick, names, None)]
+    else:
+        two = advice.two_copies
+        if two is None:
+            worst = max(c.slowdown for c in advice.pick.costs)
+            raise AdvisorError(
+                f"two --out given, but one layout serves {', '.join(names)} within "
+                f"{worst:.1f}x of each one's best (two copies are proposed from "
+                f"{TWO_COPY_FACTOR:g}x): "
+                "give one --out"
+            )
+        copies = sorted(two.copies, key=lambda c: names[0] not in c.patterns)
+        picked = [
+            (c.layout, c.patterns, f"copy {n} of 2: {', '.join(c.patterns)}")
+            for n, c in enumerate(copies, start=1)
+        ]
+    layouts = []
+    for layout, family, label in picked:
+        logger.debug(
+            "choosing the advisor's chunks %s, shards %s for %s",
+            layout.chunk_dict,
+            layout.shard_dict,
+            ", ".join(family),
+        )
+        layouts.append(
+            _Layout(
+                tuple(int(layout.chunk_dict[d]) for d in dims),
+                None if layout.shards is None else tuple(int(n) for n in layout.shards),
+                "advisor",
+                tuple(family),
+                label,
+            )
+        )
+    return layouts
+
+
+def _plan_one(
+    layout: _Layout,
+    *,
+    out: Path,
+    sources: Sequence[str],
+    source_paths: Sequence[Path],
+    source: DatasetLayout,
+    output: DatasetLayout,
+    cluster: ClusterSpec,
+    token: str,
+    resample: str | None,
+    stats: Mapping[str, Statistic],
+    codec: CodecSpec,
+    zarr_format: ZarrFormat,
+    overwrite: bool,
+    ratio: float,
+    notes: Sequence[str],
+    profile_origin: str,
+) -> ApplyPlan:
+    """The plan that writes ``output`` in ``layout`` to ``out``: grids, rechunk and estimates."""
+    from advisor.schema import human_readable_size
+
+    schema = output.schema
+    dims, shape, variables = schema.dims, schema.shape, schema.variables
+    notes = list(notes)
+    write_chunks = layout.shards or layout.chunks
     write_grid = regular_grid(shape, write_chunks)
     method = choose_rechunk_method(output.grid, write_grid)
+    time_axis = schema.axis_of("time")
     order = ([time_axis] if time_axis is not None else []) + [
         a for a in range(len(dims)) if a != time_axis
     ]
     verify_chunks = grow_block(write_chunks, shape, schema.itemsize, VERIFY_BYTES, order)
     verify_grid = regular_grid(shape, verify_chunks)
-
-    ratio = 1.0 if codec.family == "none" else StorageProfile.preset("local").compression_ratio
     nbytes = output.nbytes
     peak = estimate_peak_memory(
         source, output, write_grid, method, cluster.threads_per_worker, verify_grid
@@ -677,10 +861,10 @@ def plan_apply(
         itemsize=schema.itemsize,
         resample=resample,
         stats=tuple((v, stats.get(v, "mean")) for v in variables) if resample else (),
-        patterns=pattern_names,
-        chunks=chosen,
-        chunks_from=origin,
-        shards=shard_shape,
+        patterns=layout.patterns,
+        chunks=layout.chunks,
+        chunks_from=layout.origin,
+        shards=layout.shards,
         codec=codec,
         zarr_format=zarr_format,
         input_grid=output.grid,
@@ -697,4 +881,6 @@ def plan_apply(
         tasks=estimate_tasks(source, output, write_grid, method, verify_grid),
         overwrite=overwrite,
         notes=tuple(notes),
+        profile_origin=profile_origin,
+        copy=layout.copy,
     )

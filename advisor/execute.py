@@ -25,6 +25,7 @@ it; so does swapping two values of 32-bit data.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import shutil
@@ -39,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from advisor.apply import OLD_MARK, TEMP_MARK, ApplyPlan, DatasetLayout, plan_apply
+from advisor.apply import OLD_MARK, TEMP_MARK, ApplyPlan, DatasetLayout, plan_copies
 from advisor.cluster import ClusterSpec
 from advisor.codecs import CodecSpec, ZarrFormat
 from advisor.errors import AdvisorError
@@ -98,6 +99,8 @@ class ApplyResult:
     workers_joined: int
     tasks: int
     checksums: tuple[tuple[str, str], ...]
+    copies: int = 1
+    """Stores written in the same pass (the advisor's two copies share the time, tasks and memory)."""
 
     @property
     def ratio(self) -> float:
@@ -111,6 +114,7 @@ class ApplyResult:
     def rows(self) -> list[tuple[str, str]]:
         """The summary as ``(label, value)`` lines for a table."""
         peaks = ", ".join(f"{name}: {human_readable_size(b)}" for name, b in self.peak_memory)
+        shared = "" if self.copies == 1 else f" ({self.copies} copies, one pass)"
         return [
             ("output", str(self.out)),
             (
@@ -121,13 +125,16 @@ class ApplyResult:
             ("decoded size", human_readable_size(self.nbytes)),
             ("ratio", f"{self.ratio:.2f}"),
             (
-                "time",
+                f"time{shared}",
                 f"{self.seconds:.1f} s (write {self.write_seconds:.1f} s, "
                 f"verify {self.verify_seconds:.1f} s)",
             ),
-            ("peak memory per worker", f"{peaks} (limit {human_readable_size(self.memory_limit)})"),
+            (
+                f"peak memory per worker{shared}",
+                f"{peaks} (limit {human_readable_size(self.memory_limit)})",
+            ),
             ("workers lost / joined", f"{self.workers_lost} / {self.workers_joined}"),
-            ("tasks", f"{self.tasks:,}"),
+            (f"tasks{shared}", f"{self.tasks:,}"),
             ("verified", f"{len(self.checksums)} variables, checksums equal"),
         ]
 
@@ -148,6 +155,7 @@ class ApplyResult:
             "workers_joined": self.workers_joined,
             "tasks": self.tasks,
             "checksums": dict(self.checksums),
+            "copies": self.copies,
         }
 
 
@@ -285,7 +293,7 @@ def cluster_shape(client: Client) -> ClusterSpec:
 
 def prepare(
     names: Sequence[str],
-    out: Path,
+    outs: Sequence[Path],
     *,
     cluster: ClusterSpec,
     catalog: str | Path | None = None,
@@ -297,24 +305,37 @@ def prepare(
     zarr_format: ZarrFormat | None = None,
     shards: bool = False,
     overwrite: bool = False,
+    profile: str | None = None,
+    band: tuple[float | str, float | str] = ("10MB", "100MB"),
     generate: bool = True,
-) -> ApplyPlan:
-    """Resolve and check the sources and the output, read their layouts, and plan (nothing is written).
+) -> tuple[ApplyPlan, ...]:
+    """Resolve and check the sources, the outputs and the profile, read the layouts, and plan
+    one store per output (nothing is written).
 
+    ``profile`` is the ``--profile`` option: the storage profile is found as
+    ``recommend`` finds it (:func:`advisor.profile.find_profile`: the option,
+    ``ADVISOR_PROFILE``, the saved calibration, else the built-in defaults).
     Missing sample entries are generated unless ``generate`` is false.
     """
     from advisor.codecs import DEFAULT_CODEC
+    from advisor.profile import find_profile, resolve_profile
 
+    storage, origin = resolve_profile(find_profile(profile))
     sources = resolve_sources(names, catalog, generate=generate)
-    target = check_output(out, sources, overwrite)
+    targets = [check_output(out, sources, overwrite) for out in outs]
+    for a, b in itertools.permutations(targets, 2):
+        if a != b and a.is_relative_to(b):
+            raise AdvisorError(f"--out {a} lies inside the other --out {b}: choose separate stores")
     paths = [s.path for s in sources]
     joined = open_sources(paths)
     source = layout_of(joined, ", ".join(names))
-    output = layout_of(build_output(joined, source.schema.variables, resample, stats), str(target))
-    return plan_apply(
+    output = layout_of(
+        build_output(joined, source.schema.variables, resample, stats), str(targets[0])
+    )
+    return plan_copies(
         sources=names,
         source_paths=paths,
-        out=target,
+        outs=targets,
         source=source,
         output=output,
         cluster=cluster,
@@ -327,30 +348,41 @@ def prepare(
         zarr_format=zarr_format,
         shards=shards,
         overwrite=overwrite,
+        profile=storage,
+        profile_origin=origin,
+        band=band,
     )
 
 
-def check_free_space(plan: ApplyPlan, *, local_workers: bool) -> None:
-    """Refuse to start when the output's folder (or a local cluster's scratch) lacks the estimated space."""
-    folder = plan.out.parent
-    while not folder.exists():
-        folder = folder.parent
-    free = shutil.disk_usage(folder).free
-    if free < plan.stored_estimate:
-        raise AdvisorError(
-            f"not enough free space at {folder}: the output needs about "
-            f"{human_readable_size(plan.stored_estimate)} (estimated), "
-            f"{human_readable_size(free)} is free; free some space or choose another --out"
-        )
-    if plan.scratch_bytes and local_workers:
+def check_free_space(plans: Sequence[ApplyPlan], *, local_workers: bool) -> None:
+    """Refuse to start when an output's file system (or a local cluster's scratch) lacks the
+    estimated space; outputs on one file system add up."""
+    needed: dict[int, tuple[Path, int]] = {}
+    for plan in plans:
+        folder = plan.out.parent
+        while not folder.exists():
+            folder = folder.parent
+        device = folder.stat().st_dev
+        first, total = needed.get(device, (folder, 0))
+        needed[device] = (first, total + plan.stored_estimate)
+    for folder, total in needed.values():
+        free = shutil.disk_usage(folder).free
+        if free < total:
+            raise AdvisorError(
+                f"not enough free space at {folder}: the output needs about "
+                f"{human_readable_size(total)} (estimated), "
+                f"{human_readable_size(free)} is free; free some space or choose another --out"
+            )
+    scratch_bytes = sum(plan.scratch_bytes for plan in plans)
+    if scratch_bytes and local_workers:
         import dask
 
         scratch = Path(dask.config.get("temporary-directory", None) or tempfile.gettempdir())
         free = shutil.disk_usage(scratch).free
-        if free < plan.scratch_bytes:
+        if free < scratch_bytes:
             raise AdvisorError(
                 f"not enough free space at {scratch} for the P2P rechunk's scratch files: it needs "
-                f"about {human_readable_size(plan.scratch_bytes)}, {human_readable_size(free)} is "
+                f"about {human_readable_size(scratch_bytes)}, {human_readable_size(free)} is "
                 "free; set DASK_TEMPORARY_DIRECTORY to a roomier folder"
             )
 
@@ -584,10 +616,15 @@ def _wait(futures: list[Future], label: str, show: bool) -> int:
 # ---------------------------------------------------------------- the run
 
 
-def execute(plan: ApplyPlan, client: Client, *, progress: bool = True) -> ApplyResult:
-    """Write, verify and move the plan's output into place on ``client``'s cluster.
+def execute(
+    plans: Sequence[ApplyPlan], client: Client, *, progress: bool = True
+) -> tuple[ApplyResult, ...]:
+    """Write, verify and move the plans' outputs into place on ``client``'s cluster.
 
-    On any failure (or Ctrl-C) the temporary store is removed and ``PATH`` is
+    The plans share their sources and resample (one plan, or the advisor's two
+    copies): every store is written in one pass over the sources, each is
+    verified, and they are moved into place only when all are verified. On any
+    failure (or Ctrl-C) the temporary stores are removed and every ``PATH`` is
     left as it was.
     """
     import dask
@@ -596,67 +633,88 @@ def execute(plan: ApplyPlan, client: Client, *, progress: bool = True) -> ApplyR
 
     started = time.perf_counter()
     _check_workers_import(client)
+    first = plans[0]
     ds = build_output(
-        open_sources(plan.source_paths), plan.variables, plan.resample, dict(plan.stats)
+        open_sources(first.source_paths), first.variables, first.resample, dict(first.stats)
     )
-    if tuple(ds.sizes[d] for d in plan.dims) != plan.shape:
+    if tuple(ds.sizes[d] for d in first.dims) != first.shape:
         raise AdvisorError(
             f"the sources changed since the plan was made (shape {dict(ds.sizes)}): plan again"
         )
-    if plan.temp.exists():
-        raise AdvisorError(f"{plan.temp} exists already: another apply may be running; plan again")
-    plan.out.parent.mkdir(parents=True, exist_ok=True)
+    for plan in plans:
+        if plan.temp.exists():
+            raise AdvisorError(
+                f"{plan.temp} exists already: another apply may be running; plan again"
+            )
     futures: list[Future] = []
-    method = "tasks" if plan.rechunk == "none" else plan.rechunk
     try:
         with MemoryWatch(client) as watch:
-            with dask.config.set({"array.rechunk.method": method}):
-                logger.debug("writing %s with rechunk method %r", plan.temp, method)
-                write = save(
-                    ds,
-                    plan.temp,
-                    plan.chunk_map,
-                    plan.codec,
-                    plan.zarr_format,
-                    plan.shard_map,
-                    compute=False,
-                )
-            sums = [checksum(ds[v].data) for v in plan.variables]
-            futures = client.compute([write, *sums])
-            tasks = _wait(futures, "writing", progress)
-            expected = [int(s) for s in client.gather(futures[1:])]
+            writes = []
+            for plan in plans:
+                plan.out.parent.mkdir(parents=True, exist_ok=True)
+                method = "tasks" if plan.rechunk == "none" else plan.rechunk
+                with dask.config.set({"array.rechunk.method": method}):
+                    logger.debug("writing %s with rechunk method %r", plan.temp, method)
+                    writes.append(
+                        save(
+                            ds,
+                            plan.temp,
+                            plan.chunk_map,
+                            plan.codec,
+                            plan.zarr_format,
+                            plan.shard_map,
+                            compute=False,
+                        )
+                    )
+            sums = [checksum(ds[v].data) for v in first.variables]
+            futures = client.compute([*writes, *sums])
+            label = "writing" if len(plans) == 1 else f"writing {len(plans)} copies"
+            tasks = _wait(futures, label, progress)
+            expected = [int(s) for s in client.gather(futures[len(writes) :])]
             written = time.perf_counter()
             futures = []
-            tasks += verify(plan, ds, expected, client, progress=progress)
+            for plan in plans:
+                tasks += verify(plan, ds, expected, client, progress=progress)
         verified = time.perf_counter()
     except BaseException:
         if futures:
             with contextlib.suppress(Exception):
                 client.cancel(futures)
-        shutil.rmtree(plan.temp, ignore_errors=True)
+        for plan in plans:
+            shutil.rmtree(plan.temp, ignore_errors=True)
         raise
-    stored_bytes, disk_bytes = store_size(plan.temp)
-    move_into_place(
-        plan.temp,
-        plan.out,
-        overwrite=plan.overwrite,
-        aside=plan.out.with_name(f"{plan.out.name}{OLD_MARK}{plan.temp.name.rsplit('-', 1)[-1]}"),
-    )
-    return ApplyResult(
-        out=plan.out,
-        seconds=time.perf_counter() - started,
-        write_seconds=written - started,
-        verify_seconds=verified - written,
-        nbytes=plan.nbytes,
-        stored_bytes=stored_bytes,
-        disk_bytes=disk_bytes,
-        peak_memory=watch.peaks(),
-        memory_limit=plan.cluster.memory_limit,
-        workers_lost=watch.lost,
-        workers_joined=watch.joined,
-        tasks=tasks,
-        checksums=tuple((v, f"{s:016x}") for v, s in zip(plan.variables, expected, strict=True)),
-    )
+    results = []
+    for plan in plans:
+        stored_bytes, disk_bytes = store_size(plan.temp)
+        move_into_place(
+            plan.temp,
+            plan.out,
+            overwrite=plan.overwrite,
+            aside=plan.out.with_name(
+                f"{plan.out.name}{OLD_MARK}{plan.temp.name.rsplit('-', 1)[-1]}"
+            ),
+        )
+        results.append(
+            ApplyResult(
+                out=plan.out,
+                seconds=time.perf_counter() - started,
+                write_seconds=written - started,
+                verify_seconds=verified - written,
+                nbytes=plan.nbytes,
+                stored_bytes=stored_bytes,
+                disk_bytes=disk_bytes,
+                peak_memory=watch.peaks(),
+                memory_limit=plan.cluster.memory_limit,
+                workers_lost=watch.lost,
+                workers_joined=watch.joined,
+                tasks=tasks,
+                checksums=tuple(
+                    (v, f"{s:016x}") for v, s in zip(plan.variables, expected, strict=True)
+                ),
+                copies=len(plans),
+            )
+        )
+    return tuple(results)
 
 
 def verify(

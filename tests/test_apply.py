@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 import os
 import signal
 import subprocess
@@ -27,12 +28,14 @@ from advisor.apply import (
     grow_block,
     parse_chunks,
     plan_apply,
+    plan_copies,
     regular_grid,
 )
 from advisor.cluster import ClusterSpec
 from advisor.codecs import CodecSpec
 from advisor.errors import AdvisorError
 from advisor.execute import checksum, leftovers
+from advisor.profile import StorageProfile, default_profile_path, save_profile
 from advisor.recommendation import recommend
 from advisor.schema import Schema
 from tests.conftest import assert_one_line_error, run_cli
@@ -164,6 +167,16 @@ def _layouts(hours: int, daily: bool) -> tuple[DatasetLayout, DatasetLayout]:
 
 
 def _plan(source: DatasetLayout, output: DatasetLayout, **options: object):
+    if "outs" in options:
+        return plan_copies(
+            sources=("era5_2019",),
+            source_paths=(Path("/data/era5_2019.zarr"),),
+            source=source,
+            output=output,
+            cluster=SEED_CLUSTER,
+            token="t",
+            **options,  # type: ignore[arg-type]
+        )
     return plan_apply(
         sources=("era5_2019",),
         source_paths=(Path("/data/era5_2019.zarr"),),
@@ -229,6 +242,72 @@ def test_plan_estimates_and_defaults() -> None:
 )
 def test_plan_rejects(options: dict, message: str) -> None:
     source, _ = _layouts(240, daily=False)
+    with pytest.raises(AdvisorError, match=message):
+        _plan(source, source, **options)
+
+
+def test_shards_without_chunks_are_the_advisors_codesign() -> None:
+    source, output = _layouts(8760, daily=False)
+    plan = _plan(source, output, patterns=["ml-batch"], shards=True)
+    advice = recommend(
+        source.schema, ["ml-batch"], shards=True, worker_memory=2 * 10**9, threads_per_worker=2
+    )
+    assert plan.zarr_format == 3 and plan.chunks_from == "advisor"
+    assert plan.chunk_map == advice.chunks and plan.shard_map == advice.shards
+    assert plan.shards != plan.chunks  # inner chunks for the reads, shards in the band
+    assert all(s % c == 0 for s, c in zip(plan.shards, plan.chunks, strict=True))
+    assert plan.write_grid == regular_grid(plan.shape, plan.shards)  # one Dask chunk per shard
+    # the user's chunks with --shards: those are the inner chunks, grown along time
+    user = _plan(source, output, chunks={"time": 24, "latitude": 40, "longitude": 40}, shards=True)
+    assert user.chunks == (24, 40, 40) and user.shards[1:] == (40, 40) and user.shards[0] > 24
+
+
+def test_plan_uses_the_profile_it_is_given() -> None:
+    source, output = _layouts(8760, daily=False)
+    mix = ["point-series", "map", "ml-batch"]
+    remote = StorageProfile.preset("object-store")
+    plan = _plan(source, output, patterns=mix, profile=remote, profile_origin="from a test")
+    advice = recommend(
+        output.schema, mix, profile=remote, worker_memory=2 * 10**9, threads_per_worker=2
+    )
+    assert plan.chunk_map == advice.chunks and plan.profile_origin == "from a test"
+    assert ("profile", "from a test") in plan.rows()
+    assert plan.assumed_ratio == remote.compression_ratio
+    local = _plan(source, output, patterns=mix)
+    assert local.profile_origin == "built-in local defaults"
+    assert local.chunk_map != plan.chunk_map  # the profile changes the advice
+
+
+def test_two_outputs_get_the_advisors_two_copies() -> None:
+    source, _ = _layouts(8760, daily=False)
+    mix = ["map", "point-series@50"]
+    series, maps = Path("/data/series.zarr"), Path("/data/maps.zarr")
+    first, second = _plan(source, source, patterns=mix, outs=(maps, series))
+    two = recommend(source.schema, mix, worker_memory=2 * 10**9, threads_per_worker=2).two_copies
+    assert two is not None
+    by_family = {c.patterns: c.layout.chunks for c in two.copies}
+    # the first --out serves the family of the first pattern
+    assert (first.out, first.patterns, first.chunks) == (maps, ("map",), by_family[("map",)])
+    assert second.out == series and second.chunks == by_family[("point-series",)]
+    assert first.copy == "copy 1 of 2: map" and ("copy", second.copy) in second.rows()
+    assert first.temp.name.startswith("maps.zarr") and second.temp.name.startswith("series.zarr")
+    # one output: the plan says two copies would help and how to get them
+    (single,) = _plan(source, source, patterns=mix, outs=(maps,))
+    assert any("give two --out" in note for note in single.notes)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        # one layout serves these within 10x: no second copy to write
+        ({"patterns": ["point-series", "region-series"]}, "one layout serves"),
+        ({"patterns": ["map", "point-series@50"], "chunks": {"time": 24}}, "--chunks sets one"),
+        ({"outs": (Path("/d/a.zarr"), Path("/d/a.zarr"))}, "given twice"),
+    ],
+)
+def test_two_outputs_rejected(options: dict, message: str) -> None:
+    source, _ = _layouts(8760, daily=False)
+    options = {"outs": (Path("/d/a.zarr"), Path("/d/b.zarr")), **options}
     with pytest.raises(AdvisorError, match=message):
         _plan(source, source, **options)
 
@@ -348,34 +427,119 @@ def test_resample_with_the_workflows_choice(
     assert got.cape.attrs["cell_methods"] == "time: maximum"
 
 
-def test_zarr3_shards_without_resample(
-    sample_store: Path, tmp_path: Path, scheduler: str, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    "args",
+    [
+        # the user's chunks are the inner chunks, grown along time into shards
+        ["--chunks", "time=24,latitude=40,longitude=40", "--codec", "zstd:5"],
+        # the advisor co-designs shards in the band and inner chunks for ML batches
+        ["--pattern", "ml-batch", "--codec", "zstd:5"],
+    ],
+    ids=["user-chunks", "advisor"],
+)
+def test_zarr3_shards_open_as_planned(
+    sample_store: Path,
+    tmp_path: Path,
+    scheduler: str,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
 ) -> None:
     out = tmp_path / "sharded.zarr"
+    command = ["apply", str(sample_store), "--out", str(out), *args, "--shards", "--json"]
+    code, stdout, err = run_cli([*command, "--scheduler", scheduler], capsys)
+    assert code == 0, err
+    plan = json.loads(stdout)["plan"]
+    chunks = tuple(plan["chunks"][d] for d in DIMS)
+    shards = tuple(plan["shards"][d] for d in DIMS)
+    if plan["chunks_from"] == "user":
+        assert (chunks, shards) == ((24, 40, 40), (240, 40, 40))
+    else:
+        advice = recommend(
+            xr.open_zarr(sample_store),
+            ["ml-batch"],
+            shards=True,
+            worker_memory=plan["cluster"]["memory_limit"],
+            threads_per_worker=plan["cluster"]["threads_per_worker"],
+        )
+        assert plan["chunks"] == advice.chunks and plan["shards"] == advice.shards
+        assert math.prod(chunks) < math.prod(shards)  # inner chunks for the reads
+    for var in ("cape", "k_index"):
+        array = zarr.open_group(str(out), mode="r")[var]
+        assert array.metadata.zarr_format == 3
+        assert (array.chunks, array.shards) == (chunks, shards)
+        assert array.compressors == (CodecSpec.parse("zstd:5").zarr3_codec(),)
+    got, want = xr.open_zarr(out), xr.open_zarr(sample_store)
+    assert got.cape.encoding["chunks"] == chunks and got.cape.encoding["shards"] == shards
+    for var in want.data_vars:
+        np.testing.assert_array_equal(got[var].values, want[var].values)
+
+
+def test_two_copies_in_one_pass(
+    sample_store: Path, tmp_path: Path, scheduler: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    series, maps = tmp_path / "series.zarr", tmp_path / "maps.zarr"
+    band = ["--min-size", "50kB", "--max-size", "500kB"]  # the 240-hour sample is small
+    args = ["apply", str(sample_store), "-p", "point-series@50", "-p", "map", *band]
+    code, stdout, err = run_cli(
+        [*args, "--out", str(series), "--out", str(maps), "--scheduler", scheduler, "--json"],
+        capsys,
+    )
+    assert code == 0, err
+    copies = json.loads(stdout)["copies"]
+    assert [c["plan"]["copy"] for c in copies] == [
+        "copy 1 of 2: point-series",
+        "copy 2 of 2: map",
+    ]
+    want = xr.open_zarr(sample_store)
+    for path, copy in zip((series, maps), copies, strict=True):
+        assert copy["result"]["copies"] == 2 and copy["result"]["out"] == str(path)
+        got = xr.open_zarr(path)
+        assert got.k_index.encoding["chunks"] == tuple(copy["plan"]["chunks"][d] for d in DIMS)
+        np.testing.assert_array_equal(got.k_index.values, want.k_index.values)
+    assert xr.open_zarr(series).cape.encoding["chunks"][0] == 240  # whole series per chunk
+    assert xr.open_zarr(maps).cape.encoding["chunks"][1:] == (121, 161)  # whole maps
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["maps.zarr", "series.zarr"]
+    # a mix one layout serves: two --out is refused, nothing written
     code, _, err = run_cli(
         [
             "apply",
             str(sample_store),
+            "-p",
+            "map",
+            *band,
             "--out",
-            str(out),
-            "--chunks",
-            "time=24,latitude=40,longitude=40",
-            "--codec",
-            "zstd:5",
-            "--shards",
-            "--scheduler",
-            scheduler,
+            str(tmp_path / "a.zarr"),
+            "--out",
+            str(tmp_path / "b.zarr"),
         ],
         capsys,
     )
+    assert_one_line_error(code, err)
+    assert "give one --out" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["maps.zarr", "series.zarr"]
+
+
+def test_apply_plans_with_the_saved_calibration(
+    sample_store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    saved = save_profile(StorageProfile.preset("object-store"))  # as `advisor calibrate` does
+    assert saved == default_profile_path()
+    args = ["apply", str(sample_store), "--out", str(tmp_path / "o.zarr"), "--dry-run"]
+    code, stdout, err = run_cli([*args, "--json"], capsys)
     assert code == 0, err
-    array = zarr.open_group(str(out), mode="r")["k_index"]
-    assert array.metadata.zarr_format == 3
-    assert array.chunks == (24, 40, 40) and array.shards == (240, 40, 40)
-    assert array.compressors == (CodecSpec.parse("zstd:5").zarr3_codec(),)
-    got, want = xr.open_zarr(out), xr.open_zarr(sample_store)
-    for var in want.data_vars:
-        np.testing.assert_array_equal(got[var].values, want[var].values)
+    plan = json.loads(stdout)["plan"]
+    assert plan["profile"] == str(saved.resolve())
+    advice = recommend(
+        xr.open_zarr(sample_store),
+        profile=str(saved),
+        worker_memory=plan["cluster"]["memory_limit"],
+        threads_per_worker=plan["cluster"]["threads_per_worker"],
+    )
+    assert plan["chunks"] == advice.chunks
+    # --profile wins over the saved one
+    code, stdout, err = run_cli([*args, "--profile", "local", "--json"], capsys)
+    assert code == 0 and json.loads(stdout)["plan"]["profile"] == "built-in local defaults"
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_catalog_entries_join_along_time(
@@ -418,10 +582,10 @@ def test_verification_catches_a_changed_value(
 
     from advisor.execute import build_output, execute, open_sources, prepare, verify
 
-    plan = prepare(
-        [str(sample_store)], tmp_path / "v.zarr", cluster=SEED_CLUSTER, chunks={"time": 48}
+    (plan,) = prepare(
+        [str(sample_store)], [tmp_path / "v.zarr"], cluster=SEED_CLUSTER, chunks={"time": 48}
     )
-    result = execute(plan, local_client, progress=False)  # type: ignore[arg-type]
+    (result,) = execute([plan], local_client, progress=False)  # type: ignore[arg-type]
     expected = [int(digest, 16) for _, digest in result.checksums]
     computed = build_output(open_sources(plan.source_paths), plan.variables, None, None)
     written = dataclasses.replace(plan, temp=plan.out)  # verify the store in place

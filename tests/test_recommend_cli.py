@@ -208,6 +208,14 @@ def test_shards_and_what_the_band_hides(
     code, out, err = run_cli(["recommend", *SHAPE, "--shards", "--zarr-format", "2"], capsys)
     assert_one_line_error(code, err)
     assert "zarr format 3" in err
+    # a mix no layout in a small band serves: two copies, and the command that writes them
+    small = ["--min-size", "50kB", "--max-size", "500kB"]
+    code, out, err = run_cli(
+        ["recommend", *SHAPE, "-p", "point-series@50", "-p", "map", *small], capsys
+    )
+    assert code == 0, err
+    text = " ".join(out.split())
+    assert "two copies:" in text and "--out COPY1 --out COPY2" in text
 
 
 def test_rechunking_cost_of_a_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

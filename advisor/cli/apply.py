@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from advisor.cli import app
-from advisor.cli.options import Json, Overwrite, Scheduler
+from advisor.cli.options import Json, MaxSize, MinSize, Overwrite, Profile, Scheduler
+
+if TYPE_CHECKING:
+    from advisor.apply import ApplyPlan
+    from advisor.execute import ApplyResult
 
 
 @app.command("apply")
@@ -17,10 +23,16 @@ def apply_command(
     sources: list[str] = typer.Argument(
         ..., metavar="SOURCE...", help="Catalog entries or Zarr stores, joined along time."
     ),
-    out: Path = typer.Option(..., "--out", help="The Zarr store to write."),
+    outs: list[Path] = typer.Option(
+        ...,
+        "--out",
+        help="The Zarr store to write; give two for the advisor's two copies (the first serves "
+        "the family of the first --pattern).",
+    ),
     pattern: list[str] = typer.Option(
         [],
         "--pattern",
+        "-p",
         help="How the copy will be read (repeatable), e.g. ml-batch, point-series, map@2; "
         "the advisor picks chunks for them (default: point-series, map, ml-batch).",
     ),
@@ -46,8 +58,14 @@ def apply_command(
         None, "--zarr-format", help="Zarr format 2 or 3 (default 2, or 3 with --shards)."
     ),
     shards: bool = typer.Option(
-        False, "--shards", help="Write zarr 3 shards: the chunks grown along time to <= 100 MB."
+        False,
+        "--shards",
+        help="Write zarr 3 shards: shards in the band with inner chunks sized for the reads "
+        "(with --chunks: those chunks grown along time to <= 100 MB).",
     ),
+    profile: str | None = Profile,
+    min_size: str = MinSize,
+    max_size: str = MaxSize,
     catalog: Path | None = typer.Option(
         None, "--catalog", help="The intake catalog of the entries."
     ),
@@ -60,7 +78,9 @@ def apply_command(
 
     The store is written to a temporary sibling, verified against the computed
     values, and only then moved to --out: a run stopped at any moment leaves the
-    old --out intact or none at all.
+    old --out intact or none at all. With two --out, the advisor's two copies
+    (one per family of patterns) are written in one pass and moved into place
+    once both are verified.
     """
     from rich.console import Console
 
@@ -83,32 +103,53 @@ def apply_command(
         zarr_format=zarr_format,
         shards=shards,
         overwrite=overwrite,
+        profile=profile,
+        band=(min_size, max_size),
     )
-    for path in execute.leftovers(out):
+    for path in (p for out in outs for p in execute.leftovers(out)):
         Console(stderr=True, soft_wrap=True).print(
             f"[yellow]left by an interrupted run: {path} (delete it when no apply is running)[/yellow]"
         )
     address = resolve_scheduler(scheduler)
     # plan for this machine first: every check runs before a cluster is reached or started
-    plan = execute.prepare(sources, out, cluster=machine_spec(), generate=not dry_run, **options)
+    plans = execute.prepare(sources, outs, cluster=machine_spec(), generate=not dry_run, **options)
     if not dry_run:
-        execute.check_free_space(plan, local_workers=address is None)
+        execute.check_free_space(plans, local_workers=address is None)
     with contextlib.ExitStack() as stack:
         client = stack.enter_context(dask_client(address, quiet=as_json)) if address else None
         if client is not None:  # re-plan for the cluster's workers
-            plan = execute.prepare(
-                sources, out, cluster=execute.cluster_shape(client), generate=False, **options
+            plans = execute.prepare(
+                sources, outs, cluster=execute.cluster_shape(client), generate=False, **options
             )
         if dry_run:
-            title = "advisor apply: plan (dry run, nothing written)"
-            _show(plan.rows(), title, as_json, plan.to_dict(), None)
+            _show(plans, None, "advisor apply: plan (dry run, nothing written)", as_json)
             return
         if not as_json:
-            _print_table(plan.rows(), "advisor apply: plan")
+            for plan in plans:
+                _print_table(plan.rows(), "advisor apply: plan")
         if client is None:
-            client = stack.enter_context(dask_client(None, spec=plan.cluster, quiet=as_json))
-        result = execute.execute(plan, client, progress=not as_json)
-    _show(result.rows(), "advisor apply: done", as_json, plan.to_dict(), result.to_dict())
+            client = stack.enter_context(dask_client(None, spec=plans[0].cluster, quiet=as_json))
+        results = execute.execute(plans, client, progress=not as_json)
+    _show(plans, results, "advisor apply: done", as_json)
+
+
+def _show(
+    plans: Sequence[ApplyPlan], results: Sequence[ApplyResult] | None, title: str, as_json: bool
+) -> None:
+    """The plans (and results) as JSON, or as one table per store.
+
+    JSON: ``{"plan": ..., "result": ...}`` for one store; with two copies,
+    ``{"copies": [{"plan": ..., "result": ...}, ...]}``.
+    """
+    pairs = [
+        {"plan": plan.to_dict(), "result": None if results is None else results[i].to_dict()}
+        for i, plan in enumerate(plans)
+    ]
+    if as_json:
+        typer.echo(json.dumps(pairs[0] if len(pairs) == 1 else {"copies": pairs}))
+        return
+    for i, plan in enumerate(plans):
+        _print_table(plan.rows() if results is None else results[i].rows(), title)
 
 
 def _print_table(rows: list[tuple[str, str]], title: str) -> None:
@@ -121,12 +162,3 @@ def _print_table(rows: list[tuple[str, str]], title: str) -> None:
     for label, value in rows:
         table.add_row(label, value)
     Console(soft_wrap=False).print(table)
-
-
-def _show(
-    rows: list[tuple[str, str]], title: str, as_json: bool, plan: dict, result: dict | None
-) -> None:
-    if as_json:
-        typer.echo(json.dumps({"plan": plan, "result": result}))
-    else:
-        _print_table(rows, title)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from advisor.cli import app
-from advisor.cli.options import Json
+from advisor.cli.options import Json, MaxSize, MinSize, Profile
 from advisor.errors import AdvisorError
 
 if TYPE_CHECKING:
@@ -47,16 +47,9 @@ def recommend_cmd(
     start: str | None = typer.Option(
         None, "--start", help="First time, e.g. 2019-01-01 (aligns days and months)."
     ),
-    min_size: str = typer.Option("10MB", "--min-size", help="Smallest chunk, e.g. 10MB."),
-    max_size: str = typer.Option("100MB", "--max-size", help="Largest chunk, e.g. 100MB."),
-    profile: str | None = typer.Option(
-        None,
-        "--profile",
-        envvar="ADVISOR_PROFILE",
-        help="Storage profile: local, object-store or a JSON file (default: the profile "
-        "`advisor calibrate` saved, else the built-in local defaults).",
-        show_default=False,
-    ),
+    min_size: str = MinSize,
+    max_size: str = MaxSize,
+    profile: str | None = Profile,
     shards: bool = typer.Option(
         False,
         "--shards",
@@ -210,6 +203,10 @@ def _show_beyond(console: Console, rec: Recommendation) -> None:
                 f"  {'x'.join(map(str, copy.layout.chunks))} for {', '.join(copy.patterns)} "
                 f"(about {size(copy.stored_bytes)} stored)"
             )
+        console.print(
+            "  `advisor apply SOURCE --pattern ... --out COPY1 --out COPY2` writes both "
+            "(the first --out serves the first pattern's family)"
+        )
     if rec.rechunk is not None:
         console.print(f"[bold]rechunking the current store[/bold]: {rec.rechunk.sentence()}")
 
