@@ -100,6 +100,12 @@ CODECS: tuple[str, ...] = (
 BLOCK_HOURS = 24
 """Time steps of the sample blocks the codecs are timed on (one day of the full grid)."""
 
+GROUP_TIMES: tuple[int, ...] = (24, 744, 2232, 8760)
+"""Time steps of the blocks flox's grouped reduction is timed on (a day to a year of hours)."""
+
+GROUP_BYTES: tuple[float, ...] = (2.5e6, 10e6, 40e6, 100e6)
+"""Sizes of those blocks: from inside the caches to the top of the chunk band."""
+
 FLOORS: dict[str, float] = {
     "request_overhead": 1e-6,
     "latency": 1e-7,
@@ -175,7 +181,8 @@ class Calibration:
             ("trivial Dask task", f"{self.trivial_task_overhead * 1e3:.3g} ms per task"),
             ("Dask computation", f"{p.compute_overhead * 1e3:.3g} ms per scan or resample"),
             ("grouping", f"{p.group_overhead * 1e3:.3g} ms more per resample"),
-            ("reduction speed", f"{size(p.reduce_speed)}/s per thread"),
+            ("reduction speed", f"{size(p.reduce_speed)}/s per thread (flox, in cache)"),
+            ("grouped reduction slowdown", _grid_text(p)),
         ]
 
     def to_dict(self) -> dict[str, Any]:
@@ -277,8 +284,14 @@ def calibrate(
         blocks = _blocks()
         speeds = [_codec_speed(spec, blocks) for spec in specs if spec.family != "none"]
         logger.debug("codecs timed after %.1f s", time.perf_counter() - started)
+        reduce_speed, grid = group_reduction_grid()
+        logger.debug("grouped reductions timed after %.1f s", time.perf_counter() - started)
         base = PRESETS["local"].with_overrides(
-            threads=threads, concurrency=_zarr_concurrency(), codec_speeds=tuple(speeds)
+            threads=threads,
+            concurrency=_zarr_concurrency(),
+            codec_speeds=tuple(speeds),
+            reduce_speed=reduce_speed,
+            group_grid=grid,  # type: ignore[arg-type]
         )
         base = base.for_codec(DEFAULT_CODEC)
         paths = _write_layouts(_sample(hours), root, hours)
@@ -314,8 +327,9 @@ def fit_profile(
 
     The request overhead, latency and bandwidth come from the reads (with the
     decode speed measured per codec kept); Dask's per-task and per-computation
-    overheads, the reduction's speed and the grouping's overhead from what the
-    scans and resamples took beyond their reads. A fit of zero falls back on the floors of
+    overheads and the grouping's overhead from what the scans and resamples
+    took beyond their reads and their grouped reduction (whose speed per block
+    shape, :func:`group_reduction_grid`, is measured directly and kept). A fit of zero falls back on the floors of
     :data:`FLOORS`, and the task overhead on ``trivial_task``.
     """
     fixed = rates(base)
@@ -333,17 +347,54 @@ def fit_profile(
             np.array([t.terms for t in scans]),
             np.array([t.seconds for t in scans]),
             fitted,
-            [
-                index["task_overhead"],
-                index["compute_overhead"],
-                index["reduce_speed"],
-                index["group_overhead"],
-            ],
+            [index["task_overhead"], index["compute_overhead"], index["group_overhead"]],
         )
     if fitted[index["task_overhead"]] <= 0:
         fitted[index["task_overhead"]] = trivial_task
     logger.debug("fitted rates %s", dict(zip(TERMS, fitted.tolist(), strict=True)))
     return profile_from_rates(base, fitted)
+
+
+def group_reduction_grid(
+    times: Sequence[int] = GROUP_TIMES, sizes: Sequence[float] = GROUP_BYTES, repeats: int = 2
+) -> tuple[float, tuple[tuple[float, float, float], ...]]:
+    """Time flox's grouped reduction (a daily ``nanmean``, as ``resample("1D").mean()`` runs it
+    per block) on float32 blocks of ``times`` steps and ``sizes`` bytes, in one thread.
+
+    Returns the fastest speed (bytes per second: the profile's ``reduce_speed``) and the
+    ``(time steps, bytes, slowdown)`` grid against it (the profile's ``group_grid``). The block
+    is handed over with time last, as xarray hands it to flox.
+    """
+    from flox.core import groupby_reduce
+
+    rng = np.random.default_rng(0)
+    groupby_reduce(np.ones((1, 48), dtype=np.float32), np.arange(48) // 24, func="nanmean")
+    per_byte = {}
+    for steps in times:
+        labels = np.arange(steps) // 24
+        for size in sizes:
+            space = max(1, int(size / 4 / steps))
+            block = rng.random((steps, space), dtype=np.float32)
+            best = math.inf
+            for _ in range(repeats):
+                start = time.perf_counter()
+                groupby_reduce(block.T, labels, func="nanmean", axis=-1)
+                best = min(best, time.perf_counter() - start)
+            per_byte[steps, size] = best / block.nbytes
+    fastest = min(per_byte.values())
+    grid = tuple((float(t), float(b), v / fastest) for (t, b), v in per_byte.items())
+    return 1 / fastest, grid
+
+
+def _grid_text(profile: StorageProfile) -> str:
+    """The slowdowns of the grouped reduction's grid, e.g. ``1-3.7x (most: 8760 steps, 100 MB)``."""
+    from advisor.schema import human_readable_size as size
+
+    if not profile.group_grid:
+        return "none"
+    low = min(g[2] for g in profile.group_grid)
+    t, b, high = max(profile.group_grid, key=lambda g: g[2])
+    return f"{low:.2g}-{high:.2g}x (most: blocks of {t:g} steps, {size(b)})"
 
 
 def trivial_task_overhead(client: Client, n: int = 200) -> float:

@@ -19,8 +19,13 @@ Seconds per access, under a :class:`~advisor.profile.StorageProfile`::
     + bytes read / compression ratio / bandwidth
     + max(waves * bytes read per chunk, chunk bytes) / decode speed
     + tasks * task overhead + combined intermediate bytes / (combine speed * threads)
-    + one computation's overhead + waves * bytes read per chunk / reduce speed (reductions)
+    + one computation's overhead (reductions)
+    + waves * bytes read per chunk * slowdown(time steps, block bytes) / reduce speed
     + the grouping's overhead (resample, climatology: labels, flox's plan)
+
+The last two lines are the grouped reductions' (resample, climatology): flox moves time
+last in each block, a transposing copy whose cost per byte grows with the block's size and
+time steps (:meth:`~advisor.profile.StorageProfile.group_slowdown`).
 
 where ``waves = ceil(chunks touched / threads)``: chunks decode ``threads`` at a time.
 
@@ -494,8 +499,13 @@ def score(
         waves = np.ceil(blocks / profile.threads - 1e-9)
         term[:, 3] = np.maximum(waves * bytes_read / blocks, np.minimum(block_bytes, bytes_read))
         if reduction:
-            term[:, 7] = term[:, 3]  # and the reduction's arithmetic runs in the same waves
             dask_chunks = candidates if shards is None else shards
+            if (
+                pattern.kind in GROUPED
+            ):  # flox's kernels run in the same waves, slower on big blocks
+                t = schema.axis_of("time")
+                steps = dask_chunks[:, t] if t is not None else np.ones(len(dask_chunks))
+                term[:, 7] = term[:, 3] * profile.group_slowdown(steps, block_bytes)
             extra, combined, split, method = _reduction_extra(schema, dask_chunks, pattern)
             out["tasks"][:, j] = term[:, 4] = blocks + extra
             term[:, 5] = combined / profile.threads

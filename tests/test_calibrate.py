@@ -143,6 +143,7 @@ def test_profile_round_trips_with_codec_speeds(tmp_path: Path) -> None:
         calibrated="today on /tmp",
     )
     assert StorageProfile.from_json(profile.to_json()) == profile
+    assert profile.group_grid == StorageProfile.preset("local").group_grid  # tuples again
     path = save_profile(profile, tmp_path / "sub" / "profile.json")
     assert load_profile(str(path)) == profile
     assert resolve_profile(str(path)) == (profile, str(path.resolve()))
@@ -156,6 +157,11 @@ def test_profile_round_trips_with_codec_speeds(tmp_path: Path) -> None:
         ('{"latency": -1}', "must be a positive number"),  # negative constant
         ('{"threads": 1.5}', "whole number"),  # fractional threads
         ('{"codec_speeds": [{"codec": "zstd:3"}]}', "codec_speeds entry"),  # incomplete codec
+        ('{"group_grid": [[24, 1e6, 1.0], [744, 1e6, 1.2]]}', "group_grid"),  # not a 2 x 2 grid
+        (
+            '{"group_grid": [[24, 1e6, -1], [744, 1e6, 1], [24, 1e7, 1], [744, 1e7, 1]]}',
+            "group_grid",
+        ),
         ('{"warp": 9}', "unknown storage profile constant"),  # unknown constant
         ("[1, 2]", "must be an object"),  # not an object
         ("{", "not valid JSON"),  # not JSON
@@ -197,6 +203,9 @@ def test_calibration_on_a_temp_store(tmp_path: Path, local_client) -> None:
         assert math.isfinite(value) and value > 0, name
     assert profile.threads == 2  # the fixture's 2 workers x 1 thread
     assert [c.codec for c in profile.codec_speeds] == ["blosc:zstd:3:shuffle"]
+    # flox's grouped reduction timed per block shape: the fastest is 1, the rest positive
+    assert len(profile.group_grid) == 16 and min(g[2] for g in profile.group_grid) == 1.0
+    assert all(math.isfinite(g[2]) and g[2] >= 1 for g in profile.group_grid)
     assert all(t.seconds > 0 and math.isfinite(t.predicted) for t in result.timings)
     assert {t.kind for t in result.timings} == {"read", "scan"}
     assert result.trivial_task_overhead > 0

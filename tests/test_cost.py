@@ -210,3 +210,21 @@ def test_score_many_candidates_at_once() -> None:
     scores = score(schema, candidates, ["point-series", "map", "ml-batch", "resample"])
     assert scores.seconds.shape == (100_000, 4)
     assert np.isfinite(scores.seconds).all() and (scores.amplification >= 1 - 1e-9).all()
+
+
+def test_grouped_reductions_pay_for_long_big_blocks() -> None:
+    """flox moves time last in each block; measured on the full year (one variable, 2 threads):
+    daily resample of 744 x 121 x 161 blocks 1.39 s, of 8760 x 64 x 41 blocks 1.86 s."""
+    year = Schema(
+        ("time", "latitude", "longitude"),
+        (8760, 121, 161),
+        4,
+        time_step=3600.0,
+        time_start="2019-01-01T00:00:00",
+    )
+    blocks = np.array([[744, 121, 161], [8760, 64, 41]])
+    resample, scan = score(year, blocks, ["resample", "full-scan"], StorageProfile()).seconds.T
+    assert resample[0] < resample[1]
+    assert scan[1] <= scan[0]  # a plain scan does not care: the grouped kernel does
+    flat = StorageProfile(group_grid=())
+    assert score(year, blocks, ["resample"], flat).seconds[1, 0] < resample[1]
