@@ -103,6 +103,10 @@ class Validation:
     repeats: int
     sample: str
     """What was sampled: the source, the variable and the time steps."""
+    retest: np.ndarray | None = None
+    """Per pattern, the rank correlation between the medians of the odd and the even rounds
+    over the layouts: how well the measurement agrees with itself (NaN with one round).
+    A model cannot be shown to rank better than this."""
 
     def spearman(self) -> np.ndarray:
         """Per pattern, the rank correlation of predicted and measured seconds over the layouts."""
@@ -160,6 +164,15 @@ class Validation:
             "layouts": layouts,
             "ranking": {name: self.ranking(j) for j, name in enumerate(names)},
             "spearman": dict(zip(names, _finite(spearman_values), strict=True)),
+            "retest": dict(
+                zip(
+                    names,
+                    _finite(
+                        self.retest if self.retest is not None else np.full(len(names), np.nan)
+                    ),
+                    strict=True,
+                )
+            ),
             "pick": {
                 name: {"layout": plan.layouts[plan.picks[j]].label, "vs_best": float(ratios[j])}
                 for j, name in enumerate(names)
@@ -443,7 +456,8 @@ def measure(
     accesses on every layout, after one untimed; reductions run
     ``ceil(repeats / 2)`` times on the current Dask client, reading whole
     shards when the layout has them. Each round visits the layouts in a new
-    random order, so that a busy machine slows them alike.
+    random order, so that a busy machine slows them alike. The odd and even
+    rounds' rankings are compared too (:attr:`Validation.retest`).
     """
     from advisor import workloads
 
@@ -474,6 +488,17 @@ def measure(
                 seconds = workloads.replay(opened[i], pattern, plan.schema, 1, seed + r, variable)
                 times[i][j].extend(seconds)
     measured = np.array([[statistics.median(t) for t in row] for row in times])
+    retest = np.array(
+        [
+            spearman(
+                np.array([statistics.median(row[j][0::2]) for row in times]),
+                np.array([statistics.median(row[j][1::2]) for row in times]),
+            )
+            if len(times[0][j]) >= 2
+            else np.nan
+            for j in range(n_patterns)
+        ]
+    )
     stored = [sum(f.stat().st_size for f in Path(p).rglob("*") if f.is_file()) for p in paths]
     return Validation(
         plan=plan,
@@ -481,6 +506,7 @@ def measure(
         stored_bytes=tuple(stored),
         repeats=repeats,
         sample=label,
+        retest=retest,
     )
 
 

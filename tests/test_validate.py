@@ -96,7 +96,7 @@ def test_validate_measures_every_layout_and_pattern(
 ) -> None:
     patterns = ["point-series", "map", "ml-batch:time=8,latitude=16,longitude=16", "resample"]
     args = ["validate", str(sample_store), "--hours", "48", "--top", "1", "--spread", "2"]
-    args += ["--repeats", "1", "--min-size", "100kB", "--max-size", "1MB"]
+    args += ["--repeats", "2", "--min-size", "100kB", "--max-size", "1MB"]
     args += ["--layout", "time=48,latitude=8,longitude=8", "--workdir", str(tmp_path / "w")]
     args += [f"--pattern={p}" for p in patterns]
     code, out, err = run_cli([*args, "--scheduler", dask_processes, "--json"], capsys)
@@ -115,6 +115,10 @@ def test_validate_measures_every_layout_and_pattern(
         assert sorted(data["ranking"][pattern]) == sorted(labels)
         assert data["pick"][pattern]["vs_best"] >= 1
     assert set(data["spearman"]) == set(patterns)
+    # two rounds of each pattern: the first ranked against the second (reductions: one round)
+    retest = data["retest"]
+    assert set(retest) == set(patterns) and retest["resample"] is None
+    assert all(-1 <= retest[p] <= 1 for p in patterns[:3])
     assert len(list((tmp_path / "w").glob("layout-*.zarr"))) == len(labels)  # kept copies
 
 
