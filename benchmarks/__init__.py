@@ -98,6 +98,9 @@ MIX: tuple[str, ...] = ("point-series", "region-series", "map", "ml-batch", "ful
 CLEVELS = (1, 3, 5, 9)
 """Compression levels swept for every compressor that has levels."""
 
+TINY_CLEVELS = (3,)
+"""The one level the tiny scale sweeps (the default codec's)."""
+
 
 def scale() -> Scale:
     """The scale in force: ``ADVISOR_BENCH_SCALE``, default ``small``."""
@@ -122,27 +125,34 @@ def skip(reason: str) -> NoReturn:
     raise NotImplementedError(reason)
 
 
-def codec_grid() -> list[str]:
+def codec_grid(levels: Sequence[int] | None = None) -> list[str]:
     """Every codec of the sweep, as :class:`~advisor.codecs.CodecSpec` strings.
 
-    No compression; each Blosc compressor at each of :data:`CLEVELS` with no,
-    byte and bit shuffle; Zstd and Gzip at each level.
+    No compression; each Blosc compressor at each level with no, byte and bit
+    shuffle; Zstd and Gzip at each level. The levels are :data:`CLEVELS`, or
+    :data:`TINY_CLEVELS` at the tiny scale (a smoke run: every compressor and
+    shuffle, one level; ``tests/test_codecs.py`` checks every level of the full
+    sweep).
 
     Examples
     --------
-    >>> grid = codec_grid()
+    >>> grid = codec_grid(CLEVELS)
     >>> len(grid), grid[0], grid[1], grid[-1]
     (69, 'none', 'blosc:lz4:1:noshuffle', 'gzip:9')
+    >>> len(codec_grid(TINY_CLEVELS))
+    18
     """
+    if levels is None:
+        levels = TINY_CLEVELS if scale() == "tiny" else CLEVELS
     grid = [CodecSpec.parse("none")]
     grid += [
         CodecSpec("blosc", cname, level, shuffle)
         for cname in BLOSC_NAMES
-        for level in CLEVELS
+        for level in levels
         for shuffle in SHUFFLES
     ]
     grid += [
-        CodecSpec(family, None, level, None) for family in ("zstd", "gzip") for level in CLEVELS
+        CodecSpec(family, None, level, None) for family in ("zstd", "gzip") for level in levels
     ]
     return [str(spec) for spec in grid]
 
