@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
-import os
 import shutil
 import tempfile
 import threading
@@ -44,6 +43,7 @@ from advisor.apply import OLD_MARK, TEMP_MARK, ApplyPlan, DatasetLayout, plan_co
 from advisor.cluster import ClusterSpec
 from advisor.codecs import CodecSpec, ZarrFormat
 from advisor.errors import AdvisorError
+from advisor.inspect import store_size
 from advisor.placement import move_into_place
 from advisor.schema import human_readable_size
 
@@ -780,14 +780,3 @@ def _check_store(plan: ApplyPlan, computed: xr.Dataset, stored: xr.Dataset) -> N
             raise fail(f"{var} is stored in shards {array.shards}, not {plan.shards}")
         if tuple(array.compressors) != want_codec:
             raise fail(f"{var} is compressed with {array.compressors}, not {plan.codec}")
-
-
-def store_size(path: Path) -> tuple[int, int]:
-    """Bytes the store's files hold, and bytes they occupy on disk (allocated blocks)."""
-    size = blocks = 0
-    for root, _, files in os.walk(path):
-        for name in files:
-            st = os.stat(os.path.join(root, name))
-            size += st.st_size
-            blocks += st.st_blocks * 512
-    return size, blocks

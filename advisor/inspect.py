@@ -7,6 +7,7 @@ Only metadata is read: stores are opened lazily without Dask.
 from __future__ import annotations
 
 import logging
+import os
 from collections import defaultdict
 from collections.abc import Mapping
 from pathlib import Path
@@ -164,3 +165,14 @@ def _open(path: Path) -> xr.Dataset:
         raise AdvisorError(
             f"cannot open {path} as a Zarr store ({type(exc).__name__}: {exc})"
         ) from None
+
+
+def store_size(path: Path) -> tuple[int, int]:
+    """Bytes the store's files hold, and bytes they occupy on disk (allocated blocks)."""
+    size = blocks = 0
+    for root, _, files in os.walk(path):
+        for name in files:
+            st = os.stat(os.path.join(root, name))
+            size += st.st_size
+            blocks += st.st_blocks * 512
+    return size, blocks

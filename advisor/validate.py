@@ -32,6 +32,7 @@ from advisor.candidates import candidate_grid
 from advisor.codecs import DEFAULT_CODEC, CodecSpec
 from advisor.cost import score
 from advisor.errors import AdvisorError
+from advisor.inspect import store_size
 from advisor.patterns import REDUCTIONS, Pattern, parse_pattern
 from advisor.recommendation import MAX_SIZE, MIN_SIZE, recommend
 from advisor.schema import human_readable_size
@@ -499,7 +500,7 @@ def measure(
             for j in range(n_patterns)
         ]
     )
-    stored = [sum(f.stat().st_size for f in Path(p).rglob("*") if f.is_file()) for p in paths]
+    stored = [store_size(Path(p))[0] for p in paths]
     return Validation(
         plan=plan,
         measured=measured,

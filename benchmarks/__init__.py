@@ -56,6 +56,7 @@ import zarr  # noqa: F401
 
 from advisor import workloads
 from advisor.codecs import BLOSC_NAMES, DEFAULT_CODEC, SHUFFLES, CodecSpec
+from advisor.inspect import store_size
 from advisor.sample import MODEL_VERSION, SAMPLE_CHUNKS, write_year
 
 if TYPE_CHECKING:
@@ -295,7 +296,7 @@ def remove(path: Path | None) -> None:
 
 def stored_bytes(path: Path) -> int:
     """Bytes of all files of a store: chunks and metadata."""
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    return store_size(path)[0]
 
 
 # ----------------------------------------------------------------------------- layouts

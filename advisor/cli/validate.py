@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from advisor.cli import app
-from advisor.cli.options import Json, Scheduler
+from advisor.cli.options import Json, MaxSize, MinSize, Profile, Scheduler
 
 if TYPE_CHECKING:
     from advisor.validate import Validation
@@ -50,15 +50,9 @@ def validate_command(
         "--workdir",
         help="Keep the copies in this new folder (default: a temporary folder, removed).",
     ),
-    min_size: str = typer.Option("10MB", "--min-size", help="Smallest chunk, e.g. 10MB."),
-    max_size: str = typer.Option("100MB", "--max-size", help="Largest chunk, e.g. 100MB."),
-    profile: str | None = typer.Option(
-        None,
-        "--profile",
-        envvar="ADVISOR_PROFILE",
-        help="Storage profile: local, object-store or a JSON file (default: the calibration).",
-        show_default=False,
-    ),
+    min_size: str = MinSize,
+    max_size: str = MaxSize,
+    profile: str | None = Profile,
     catalog: str | None = typer.Option(None, "--catalog", help="The intake catalog file."),
     scheduler: str | None = Scheduler,
     as_json: bool = Json,
