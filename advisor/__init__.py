@@ -14,13 +14,13 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from advisor.errors import AdvisorError
+from advisor.plan.errors import AdvisorError
 
 if TYPE_CHECKING:
-    from advisor.patterns import Pattern
-    from advisor.profile import StorageProfile
-    from advisor.recommendation import Recommendation, recommend
-    from advisor.schema import Schema
+    from advisor.plan.patterns import Pattern
+    from advisor.plan.profile import StorageProfile
+    from advisor.plan.recommendation import Recommendation, recommend
+    from advisor.plan.schema import Schema
 
 __all__ = [
     "AdvisorError",
@@ -34,11 +34,11 @@ __all__ = [
 __version__ = "0.1.0"
 
 _LAZY = {
-    "recommend": "advisor.recommendation",
-    "Recommendation": "advisor.recommendation",
-    "Schema": "advisor.schema",
-    "Pattern": "advisor.patterns",
-    "StorageProfile": "advisor.profile",
+    "recommend": "advisor.plan.recommendation",
+    "Recommendation": "advisor.plan.recommendation",
+    "Schema": "advisor.plan.schema",
+    "Pattern": "advisor.plan.patterns",
+    "StorageProfile": "advisor.plan.profile",
 }
 
 

@@ -1,5 +1,5 @@
 """``python -m advisor`` runs the CLI."""
 
-from advisor.cli import main
+from advisor.cli.main import main
 
 main()

@@ -1,16 +1,11 @@
-"""The one exception type a user ever sees."""
+"""The one error users see: :class:`AdvisorError` (defined in the pure core, :mod:`advisor.plan.errors`).
+
+Every layer raises it for bad input; the CLI prints its message as one line
+and exits with code 2.
+"""
 
 from __future__ import annotations
 
+from advisor.plan.errors import AdvisorError
 
-class AdvisorError(Exception):
-    """Bad input or an unmet precondition, reported as one line with exit code 2.
-
-    The message says what was wrong and what to do about it. Raising it must
-    leave every store untouched: check first, write after.
-
-    Examples
-    --------
-    >>> str(AdvisorError("min size 200 MB is above max size 100 MB: lower --min-size"))
-    'min size 200 MB is above max size 100 MB: lower --min-size'
-    """
+__all__ = ["AdvisorError"]

@@ -6,8 +6,8 @@ Scale
     as in the workflow); :data:`HOURS` gives the hours of each.
 
 Data
-    The hourly sample (:func:`advisor.sample.write_year`), its copies in other
-    chunkings (:func:`advisor.workloads.save`), the daily dataset and the codec
+    The hourly sample (:func:`advisor.run.sample.write_year`), its copies in other
+    chunkings (:func:`advisor.run.workloads.save`), the daily dataset and the codec
     blocks are made once and kept under ``ADVISOR_BENCH_DATA`` (default
     ``~/.cache/chunk-advisor/bench``) in ``<scale>-model<N>/``, ``N`` being the
     sample model's version. Each appears by an atomic rename while a lock file
@@ -16,7 +16,7 @@ Data
     opens it (asv calls ``setup`` before every timed call).
 
 Client
-    Everything that computes runs under :func:`advisor.cluster.dask_client`,
+    Everything that computes runs under :func:`advisor.run.cluster.dask_client`,
     started once per benchmark process (:func:`client`): the cluster at
     ``ADVISOR_SCHEDULER`` when that is set, else a LocalCluster sized to the
     machine whose workers are threads of the benchmark process, so that
@@ -54,16 +54,17 @@ import numpy as np
 import xarray  # noqa: F401
 import zarr  # noqa: F401
 
-from advisor import workloads
-from advisor.codecs import BLOSC_NAMES, DEFAULT_CODEC, SHUFFLES, CodecSpec
-from advisor.inspect import store_size
-from advisor.sample import MODEL_VERSION, SAMPLE_CHUNKS, write_year
+from advisor.plan import workflow
+from advisor.plan.codecs import BLOSC_NAMES, DEFAULT_CODEC, SHUFFLES, CodecSpec
+from advisor.run import workloads
+from advisor.run.sample import MODEL_VERSION, SAMPLE_CHUNKS, write_year
+from advisor.store.metadata import store_size
 
 if TYPE_CHECKING:
     from distributed import Client
 
-    from advisor.codecs import ZarrFormat
-    from advisor.schema import Schema
+    from advisor.plan.codecs import ZarrFormat
+    from advisor.plan.schema import Schema
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +128,7 @@ def skip(reason: str) -> NoReturn:
 
 
 def codec_grid(levels: Sequence[int] | None = None) -> list[str]:
-    """Every codec of the sweep, as :class:`~advisor.codecs.CodecSpec` strings.
+    """Every codec of the sweep, as :class:`~advisor.plan.codecs.CodecSpec` strings.
 
     No compression; each Blosc compressor at each level with no, byte and bit
     shuffle; Zstd and Gzip at each level. The levels are :data:`CLEVELS`, or
@@ -249,8 +250,8 @@ def daily_store() -> Path:
     def make(tmp: Path) -> None:
         client()
         hourly = workloads.open_for_compute(source)
-        daily = workloads.resample(hourly, stats=workloads.WORKFLOW_STATS)
-        workloads.save(daily, tmp, workloads.WORKFLOW_CHUNKS, CodecSpec.parse("none"), 3)
+        daily = workloads.resample(hourly, stats=workflow.WORKFLOW_STATS)
+        workloads.save(daily, tmp, workflow.WORKFLOW_CHUNKS, CodecSpec.parse("none"), 3)
 
     return cached(data_dir() / "daily.zarr", make)
 
@@ -304,16 +305,16 @@ def stored_bytes(path: Path) -> int:
 
 @functools.cache
 def schema_of(path: Path) -> Schema:
-    """The advisor's view of a store (:func:`advisor.inspect.load_schema`, metadata only)."""
-    from advisor.inspect import load_schema
+    """The advisor's view of a store (:func:`advisor.store.metadata.load_schema`, metadata only)."""
+    from advisor.store.metadata import load_schema
 
     return load_schema(str(path))
 
 
 @functools.cache
 def advisor_chunks(schema: Schema, patterns: tuple[str, ...]) -> dict[str, int]:
-    """The advisor's chunks for ``patterns`` (:func:`advisor.recommendation.recommend`)."""
-    from advisor.recommendation import recommend
+    """The advisor's chunks for ``patterns`` (:func:`advisor.plan.recommendation.recommend`)."""
+    from advisor.plan.recommendation import recommend
 
     return {str(d): int(n) for d, n in recommend(schema, patterns).chunks.items()}
 
@@ -323,16 +324,16 @@ def layout_chunks(layout: Layout, schema: Schema, pattern: str | None = None) ->
 
     ``advisor`` is the advisor's pick for ``pattern``; ``advisor-mix`` its
     compromise for :data:`MIX`; ``dask-auto`` what ``.chunk("auto")`` gives
-    (:func:`advisor.candidates.dask_auto_chunks`); ``zarr-guess`` what zarr
-    picks when given no chunks (:func:`advisor.candidates.zarr_guess_chunks`).
+    (:func:`advisor.plan.candidates.dask_auto_chunks`); ``zarr-guess`` what zarr
+    picks when given no chunks (:func:`advisor.plan.candidates.zarr_guess_chunks`).
     """
-    from advisor.candidates import dask_auto_chunks, zarr_guess_chunks
+    from advisor.plan.candidates import dask_auto_chunks, zarr_guess_chunks
 
     shape, itemsize = schema.shape, schema.itemsize
     if layout == "source":
         chunks = dict(zip(DIMS, SAMPLE_CHUNKS, strict=True))
     elif layout == "workflow":
-        chunks = dict(workloads.WORKFLOW_CHUNKS)
+        chunks = dict(workflow.WORKFLOW_CHUNKS)
     elif layout == "dask-auto":
         chunks = dict(zip(schema.dims, dask_auto_chunks(shape, itemsize), strict=True))
     elif layout == "zarr-guess":
@@ -353,7 +354,7 @@ def layout_chunks(layout: Layout, schema: Schema, pattern: str | None = None) ->
 
 DaskMode = Literal["cluster", "threads"]
 DASK_ENV = "ADVISOR_BENCH_DASK"
-"""``cluster`` (default): compute under :func:`advisor.cluster.dask_client`; ``threads``: on
+"""``cluster`` (default): compute under :func:`advisor.run.cluster.dask_client`; ``threads``: on
 Dask's threaded scheduler, with no cluster (the tests' fast path: there the cluster is not the point)."""
 
 _CLIENTS: list[Client] = []
@@ -369,7 +370,7 @@ def dask_mode() -> DaskMode:
 
 
 def client() -> Client | None:
-    """This process's Dask client (:func:`advisor.cluster.dask_client`), started on first use.
+    """This process's Dask client (:func:`advisor.run.cluster.dask_client`), started on first use.
 
     ``ADVISOR_SCHEDULER`` points it at an existing cluster; without it, a
     LocalCluster sized to the machine with threads for workers. None with
@@ -379,9 +380,9 @@ def client() -> Client | None:
         logger.debug("choosing dask's threaded scheduler")
         return None
     if not _CLIENTS:
-        from advisor.cluster import dask_client
+        from advisor.run.cluster import dask_client
 
-        logger.debug("choosing the cluster of advisor.cluster.dask_client")
+        logger.debug("choosing the cluster of advisor.run.cluster.dask_client")
         _CLIENTS.append(_STACK.enter_context(dask_client(processes=False, quiet=True)))
     return _CLIENTS[0]
 

@@ -1,11 +1,11 @@
 """Access: each read pattern on each chunking of the hourly sample.
 
 One timed call is one access of the pattern as the advisor's cost model sees
-it (:func:`advisor.workloads.draw_accesses`, run by
-:func:`advisor.workloads.run_access`) on CAPE, so the measured seconds compare
+it (:func:`advisor.run.workloads.draw_accesses`, run by
+:func:`advisor.run.workloads.run_access`) on CAPE, so the measured seconds compare
 with the predicted ones: a point's full series, a 16 x 16 box's series, one
 map, one ML patch of 32 x 16 x 16, or the time mean of the whole variable.
-Interactive reads open the store with :func:`advisor.workloads.open_for_reads`
+Interactive reads open the store with :func:`advisor.run.workloads.open_for_reads`
 (zarr-python, no Dask) and read at places drawn anew before every timed call
 from a seeded generator; the full scan runs on Dask under the benchmarks'
 client. Every copy holds the same values with the same codec (Blosc zstd 3,
@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
-from advisor import workloads
-from advisor.patterns import parse_pattern
+from advisor.plan.patterns import parse_pattern
+from advisor.run import workloads
 
 from . import (
     LAYOUTS,

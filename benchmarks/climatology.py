@@ -1,6 +1,6 @@
 """Climatology and gradient: the workflow's monthly climatology, Taiwan-box climatology and gradients.
 
-Each computation is the workflow's own (:mod:`advisor.workloads`), computed
+Each computation is the workflow's own (:mod:`advisor.run.workloads`), computed
 under the benchmarks' client over three source chunkings of the hourly sample:
 the sample's (744, 121, 161), the workflow's (32, 60, 80) and the advisor's
 pick for the computation's pattern.
@@ -12,13 +12,14 @@ from pathlib import Path
 
 import xarray as xr
 
-from advisor import workloads
+from advisor.plan import workflow
+from advisor.run import workloads
 
 from . import client, layout_chunks, layout_store, sample_store, schema_of, setup_timeout, skip
 
 LAYOUTS = ("source", "workflow", "advisor")
 
-METHODS: dict[str, workloads.FloxMethod | None] = {
+METHODS: dict[str, workflow.FloxMethod | None] = {
     "auto": None,
     "map-reduce": "map-reduce",
     "cohorts": "cohorts",

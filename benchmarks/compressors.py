@@ -2,7 +2,7 @@
 
 The chunk is one the workflow stores (32, 60, 80: 600 kB of float32; (8, 30,
 40) at the tiny scale) read from the sample. Encoding and decoding go straight
-through the numcodecs codec that :class:`~advisor.codecs.CodecSpec` builds
+through the numcodecs codec that :class:`~advisor.plan.codecs.CodecSpec` builds
 (zarr 3's Blosc, Zstd and Gzip codecs call the same libraries), so the times
 are the codec's own, without Zarr or Dask around it.
 """
@@ -13,8 +13,8 @@ import timeit
 
 import numpy as np
 
-from advisor.codecs import CodecSpec
-from advisor.sample import VARIABLES
+from advisor.plan.codecs import CodecSpec
+from advisor.run.sample import VARIABLES
 
 from . import block, codec_grid, scale, setup_timeout
 

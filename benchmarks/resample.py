@@ -1,6 +1,6 @@
 """Resample: hourly -> daily over time chunkings aligned with days, misaligned ones and the advisor's.
 
-Two reductions, as in the workflow (:func:`advisor.workloads.resample`): the
+Two reductions, as in the workflow (:func:`advisor.run.workloads.resample`): the
 daily mean of every variable, and the workflow's own statistics (daily max
 CAPE and BLH, daily mean CIN and K-index). Each runs with flox's automatic
 choice and with each of its methods forced, under the benchmarks' client.
@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from advisor import workloads
+from advisor.plan import workflow
+from advisor.run import workloads
 
 from . import DIMS, advisor_chunks, client, layout_store, sample_store, schema_of, setup_timeout
 
@@ -24,12 +25,12 @@ TIME_CHUNKS: dict[str, int | None] = {
 """Source chunkings: full-grid chunks of 31 days (the sample's own) and of a week, of 1000 hours
 (days cut across chunks), the workflow's (32, 60, 80) and the advisor's pick for ``resample``."""
 
-STATS: dict[str, dict[str, workloads.Statistic] | None] = {
+STATS: dict[str, dict[str, workflow.Statistic] | None] = {
     "mean": None,
-    "workflow": workloads.WORKFLOW_STATS,
+    "workflow": workflow.WORKFLOW_STATS,
 }
 
-METHODS: dict[str, workloads.FloxMethod | None] = {
+METHODS: dict[str, workflow.FloxMethod | None] = {
     "auto": None,
     "map-reduce": "map-reduce",
     "cohorts": "cohorts",
@@ -41,7 +42,7 @@ def source_chunks(layout: str) -> dict[str, int]:
     """The on-disk chunks of the source for ``layout``, clipped to the sample."""
     schema = schema_of(sample_store())
     if layout == "workflow":
-        chunks = dict(workloads.WORKFLOW_CHUNKS)
+        chunks = dict(workflow.WORKFLOW_CHUNKS)
     elif layout == "advisor":
         chunks = advisor_chunks(schema, ("resample:freq=1D",))
     else:

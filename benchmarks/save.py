@@ -1,6 +1,6 @@
 """Save: the workflow's save step for each codec and for each chunking, zarr formats 2 and 3.
 
-:func:`advisor.workloads.save` (rechunk, ``to_zarr`` with the codec and
+:func:`advisor.run.workloads.save` (rechunk, ``to_zarr`` with the codec and
 consolidated metadata):
 
 - :class:`SaveCodecs` times writing the daily dataset (kept uncompressed in
@@ -34,8 +34,9 @@ import dask
 import numpy as np
 import xarray as xr
 
-from advisor import workloads
-from advisor.codecs import DEFAULT_CODEC, CodecSpec
+from advisor.plan import workflow
+from advisor.plan.codecs import DEFAULT_CODEC, CodecSpec
+from advisor.run import workloads
 
 from . import (
     advisor_chunks,
@@ -121,7 +122,7 @@ class _Codecs:
     def setup(self, daily: str, codec: str, zarr_format: int) -> None:
         self.daily = workloads.open_for_compute(Path(daily))
         self.codec = CodecSpec.parse(codec)
-        self.chunks = workloads.WORKFLOW_CHUNKS
+        self.chunks = workflow.WORKFLOW_CHUNKS
         self.out = scratch("save-codecs")
 
     def teardown(self, *args: object) -> None:
@@ -177,7 +178,7 @@ class _Layouts:
 
     def setup_cache(self) -> dict[str, dict[str, int]]:
         # asv keys setup_cache by where it is written: the subclasses share this one.
-        from advisor.recommendation import DEFAULT_PATTERNS
+        from advisor.plan.recommendation import DEFAULT_PATTERNS
 
         sample_store()
         daily = schema_of(daily_store())
@@ -191,7 +192,7 @@ class _Layouts:
 
     def setup(self, chunks: dict, layout: str, zarr_format: int) -> None:
         hourly = workloads.open_for_compute(sample_store())
-        self.daily = workloads.resample(hourly, stats=workloads.WORKFLOW_STATS)
+        self.daily = workloads.resample(hourly, stats=workflow.WORKFLOW_STATS)
         self.chunks = chunks[layout]
         self.out = scratch("save-layouts")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from advisor.catalog import PROJECT_CATALOG
+from advisor.store.catalog import PROJECT_CATALOG
 
 SAMPLE_HOURS = 24 * 10
 """Hours in the session's small sample stores: ten whole days, enough for daily resampling."""
@@ -31,7 +31,7 @@ def _built_in_profile(
 @pytest.fixture(scope="session")
 def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder with ``era5_2019.zarr`` and ``era5_2020.zarr`` of :data:`SAMPLE_HOURS` hours each."""
-    from advisor.sample import write_year
+    from advisor.run.sample import write_year
 
     out = tmp_path_factory.mktemp("sample")
     for year in (2019, 2020):
@@ -67,7 +67,7 @@ def sample_catalog(tmp_path: Path, sample_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def local_client() -> Iterator[object]:
     """A real LocalCluster client shaped like the workflow's (2 workers x 1 thread, 2 GB each)."""
-    from advisor.cluster import ClusterSpec, dask_client
+    from advisor.run.cluster import ClusterSpec, dask_client
 
     with dask_client(spec=ClusterSpec(2, 1, 2 * 10**9), quiet=True) as client:
         yield client
@@ -149,7 +149,7 @@ def _wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 60) -> No
 
 def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     """Run ``advisor ARGS`` in-process; return (exit code, stdout, stderr)."""
-    from advisor.cli import main
+    from advisor.cli.main import main
 
     with pytest.raises(SystemExit) as exc:
         main(args)

@@ -21,7 +21,7 @@ import zarr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor.apply import (
+from advisor.plan.apply import (
     DatasetLayout,
     choose_rechunk_method,
     crossed_blocks,
@@ -31,13 +31,14 @@ from advisor.apply import (
     plan_copies,
     regular_grid,
 )
-from advisor.cluster import ClusterSpec
-from advisor.codecs import CodecSpec
-from advisor.errors import AdvisorError
-from advisor.execute import checksum, leftovers
-from advisor.profile import StorageProfile, default_profile_path, save_profile
-from advisor.recommendation import recommend
-from advisor.schema import Schema
+from advisor.plan.codecs import CodecSpec
+from advisor.plan.errors import AdvisorError
+from advisor.plan.profile import StorageProfile
+from advisor.plan.recommendation import recommend
+from advisor.plan.schema import Schema
+from advisor.run.apply import checksum, leftovers
+from advisor.run.cluster import ClusterSpec
+from advisor.store.profiles import default_profile_path, save_profile
 from tests.conftest import assert_one_line_error, run_cli
 
 REPO = Path(__file__).resolve().parents[1]
@@ -580,7 +581,7 @@ def test_verification_catches_a_changed_value(
 ) -> None:
     import dataclasses
 
-    from advisor.execute import build_output, execute, open_sources, prepare, verify
+    from advisor.run.apply import build_output, execute, open_sources, prepare, verify
 
     (plan,) = prepare(
         [str(sample_store)], [tmp_path / "v.zarr"], cluster=SEED_CLUSTER, chunks={"time": 48}

@@ -130,12 +130,13 @@ def test_suite_runs_every_combination(cls: type) -> None:
 
 @pytest.mark.parametrize("zarr_format", [2, 3])
 def test_save_check_catches_an_ignored_shuffle(tmp_path: Path, zarr_format: int) -> None:
-    from advisor import workloads
-    from advisor.codecs import CodecSpec
+    from advisor.plan import workflow
+    from advisor.plan.codecs import CodecSpec
+    from advisor.run import workloads
     from benchmarks.save import assert_shuffled
 
     daily = workloads.open_for_compute(benchmarks.daily_store()).compute()
-    chunks = workloads.WORKFLOW_CHUNKS
+    chunks = workflow.WORKFLOW_CHUNKS
     shuffled = CodecSpec.parse("blosc:lz4:5:bitshuffle")
     workloads.save(daily, tmp_path / "ok.zarr", chunks, shuffled, zarr_format)
     assert_shuffled(tmp_path / "ok.zarr", daily, chunks, shuffled, zarr_format)

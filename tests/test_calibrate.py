@@ -12,21 +12,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor.calibrate import TERMS, fit_profile, fit_rates, profile_from_rates
-from advisor.cost import rates, score
-from advisor.errors import AdvisorError
-from advisor.profile import (
-    BUILT_IN,
-    CodecSpeed,
-    StorageProfile,
+from advisor.plan.cost import rates, score
+from advisor.plan.errors import AdvisorError
+from advisor.plan.profile import BUILT_IN, CodecSpeed, StorageProfile
+from advisor.plan.recommendation import recommend
+from advisor.plan.schema import Schema
+from advisor.run.calibrate import TERMS, fit_profile, fit_rates, profile_from_rates
+from advisor.store.profiles import (
     default_profile_path,
     find_profile,
     load_profile,
     resolve_profile,
     save_profile,
 )
-from advisor.recommendation import recommend
-from advisor.schema import Schema
 from tests.conftest import assert_one_line_error, run_cli
 
 MONTH = Schema(
@@ -111,7 +109,7 @@ def test_fit_never_goes_negative() -> None:
 
 
 def test_fit_profile_from_timings() -> None:
-    from advisor.calibrate import Timing
+    from advisor.run.calibrate import Timing
 
     base = StorageProfile(threads=2)
     truth = base.with_overrides(request_overhead=4e-4, latency=2e-3, task_overhead=3e-3)
@@ -191,7 +189,7 @@ def test_which_profile_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_calibration_on_a_temp_store(tmp_path: Path, local_client) -> None:
-    from advisor.calibrate import calibrate
+    from advisor.run.calibrate import calibrate
 
     store = tmp_path / "store"
     result = calibrate(

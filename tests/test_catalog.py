@@ -8,8 +8,8 @@ import intake
 import numpy as np
 import pytest
 
-from advisor.catalog import PROJECT_CATALOG, entry_names, get_entry, open_entries, open_entry
-from advisor.errors import AdvisorError
+from advisor.plan.errors import AdvisorError
+from advisor.store.catalog import PROJECT_CATALOG, entry_names, get_entry, open_entries, open_entry
 from tests.conftest import SAMPLE_HOURS
 
 

@@ -9,8 +9,8 @@ import pytest
 import xarray as xr
 import zarr
 
-from advisor.codecs import CodecSpec, encoding_for
-from advisor.errors import AdvisorError
+from advisor.plan.codecs import CodecSpec, encoding_for
+from advisor.plan.errors import AdvisorError
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from flox.cohorts import find_group_cohorts
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor.cost import (
+from advisor.plan.cost import (
     FLOX_METHODS,
     choose_flox_method,
     dim_expectations,
@@ -19,9 +19,9 @@ from advisor.cost import (
     group_evidence,
     score,
 )
-from advisor.patterns import Pattern
-from advisor.profile import StorageProfile
-from advisor.schema import Schema
+from advisor.plan.patterns import Pattern
+from advisor.plan.profile import StorageProfile
+from advisor.plan.schema import Schema
 
 ROLES = ("time", "level", "latitude", "longitude")
 MAX_SIZE = {1: 40, 2: 40, 3: 16, 4: 8}

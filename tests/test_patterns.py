@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from advisor.errors import AdvisorError
-from advisor.patterns import KINDS, DimAccess, Pattern, parse_pattern
-from advisor.schema import Schema
+from advisor.plan.errors import AdvisorError
+from advisor.plan.patterns import KINDS, DimAccess, Pattern, parse_pattern
+from advisor.plan.schema import Schema
 
 YEAR = Schema(("time", "latitude", "longitude"), (8760, 121, 161), 4, time_step=3600.0)
 

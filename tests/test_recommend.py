@@ -16,10 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import advisor
-from advisor.cost import score
-from advisor.errors import AdvisorError
-from advisor.recommendation import Recommendation, recommend
-from advisor.schema import Schema
+from advisor.plan.cost import score
+from advisor.plan.errors import AdvisorError
+from advisor.plan.recommendation import Recommendation, recommend
+from advisor.plan.schema import Schema
 
 YEAR = Schema(
     ("time", "latitude", "longitude"),
@@ -319,7 +319,7 @@ def test_top_layouts_follow_the_pick() -> None:
 
 
 def test_the_profile_used_is_named() -> None:
-    from advisor.profile import BUILT_IN
+    from advisor.plan.profile import BUILT_IN
 
     assert recommend(YEAR, ["map"]).profile_origin == BUILT_IN
     rec = recommend(YEAR, ["map"], profile="object-store")
@@ -341,8 +341,8 @@ def test_the_profile_used_is_named() -> None:
     st.sampled_from([100, 10_000, 10**9]),
 )
 def test_rechunk_cost_against_counting(dims, variables: int, memory: int) -> None:
-    from advisor.profile import StorageProfile
-    from advisor.rechunk import rechunk_cost
+    from advisor.plan.profile import StorageProfile
+    from advisor.plan.rechunk import rechunk_cost
 
     shape = [n for n, _, _ in dims]
     source = [min(a, n) for n, a, _ in dims]

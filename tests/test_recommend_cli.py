@@ -172,7 +172,7 @@ def test_a_profile_from_json(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 def test_bare_shape_never_imports_heavy_libraries() -> None:
     program = (
         "import sys\n"
-        "from advisor.cli import main\n"
+        "from advisor.cli.main import main\n"
         "try:\n"
         "    main(['recommend', '--shape', 'time=8760,latitude=121,longitude=161',\n"
         "          '-p', 'point-series', '-p', 'map', '-p', 'ml-batch', '-p', 'resample', '--json'])\n"

@@ -1,7 +1,7 @@
 """The model's ranking holds on real Zarr stores: its best layout for a pattern is measurably faster.
 
 Three small stores of the same data with different chunkings are read with the
-workflow's own read functions (:mod:`advisor.workloads`); for each pattern the
+workflow's own read functions (:mod:`advisor.run.workloads`); for each pattern the
 layout the model ranks best must beat the one it ranks worst by a wide margin.
 """
 
@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from advisor import workloads
-from advisor.codecs import DEFAULT_CODEC
-from advisor.cost import score
-from advisor.schema import Schema
+from advisor.plan.codecs import DEFAULT_CODEC
+from advisor.plan.cost import score
+from advisor.plan.schema import Schema
+from advisor.run import workloads
 
 pytestmark = pytest.mark.slow
 

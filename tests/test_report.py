@@ -255,7 +255,7 @@ def test_latest_keeps_one_machine_and_the_newest_run(tmp_path: Path) -> None:
 
 
 def test_missing_results_folder_is_an_advisor_error(tmp_path: Path) -> None:
-    from advisor.errors import AdvisorError
+    from advisor.plan.errors import AdvisorError
 
     with pytest.raises(AdvisorError, match=r"asv run|benchmarks"):
         read_results(tmp_path / "nope")
@@ -307,7 +307,7 @@ def test_no_compression_is_never_the_fastest_pick() -> None:
 
 @needs_fixture
 def test_report_from_real_tiny_results(tmp_path: Path, catalog_copy: Path) -> None:
-    from advisor.sample import VARIABLES
+    from advisor.run.sample import VARIABLES
 
     report = build_report(FIXTURE, catalog_copy)
     assert report.codecs is not None and report.access is not None and report.saves

@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from advisor import sample
-from advisor.errors import AdvisorError
-from advisor.sample import (
+from advisor.plan.errors import AdvisorError
+from advisor.run import sample
+from advisor.run.sample import (
     LATITUDE,
     LONGITUDE,
     SAMPLE_CHUNKS,

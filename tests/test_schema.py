@@ -9,13 +9,8 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from advisor.errors import AdvisorError
-from advisor.inspect import load_schema, schema_from_dataset
-from advisor.schema import (
-    Schema,
-    assign_roles,
-    guess_role,
-    human_readable_size,
+from advisor.plan.errors import AdvisorError
+from advisor.plan.parse import (
     parse_dims_map,
     parse_dtype,
     parse_duration,
@@ -24,6 +19,9 @@ from advisor.schema import (
     parse_start,
     schema_from_shape,
 )
+from advisor.plan.schema import Schema, assign_roles, guess_role
+from advisor.plan.units import human_readable_size
+from advisor.store.metadata import load_schema, schema_from_dataset
 
 
 @pytest.mark.parametrize(

@@ -14,15 +14,15 @@ import xarray as xr
 import zarr
 from zarr.storage import LocalStore, WrapperStore
 
-from advisor import workloads
-from advisor.codecs import DEFAULT_CODEC
-from advisor.cost import score, shard_index_bytes
-from advisor.errors import AdvisorError
-from advisor.inspect import schema_from_dataset
-from advisor.patterns import parse_pattern
-from advisor.recommendation import recommend
-from advisor.schema import Schema
-from advisor.validate import plan_validation, run_validation
+from advisor.plan.codecs import DEFAULT_CODEC
+from advisor.plan.cost import score, shard_index_bytes
+from advisor.plan.errors import AdvisorError
+from advisor.plan.patterns import parse_pattern
+from advisor.plan.recommendation import recommend
+from advisor.plan.schema import Schema
+from advisor.run import workloads
+from advisor.run.validate import plan_validation, run_validation
+from advisor.store.metadata import schema_from_dataset
 
 SHAPE = (40, 12, 16)
 DIMS = ("time", "latitude", "longitude")

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor.errors import AdvisorError
-from advisor.schema import Schema
-from advisor.validate import parse_layout, plan_validation, ranks, spearman
+from advisor.plan.errors import AdvisorError
+from advisor.plan.schema import Schema
+from advisor.run.validate import parse_layout, plan_validation, ranks, spearman
 from tests.conftest import assert_one_line_error, run_cli
 
 YEAR = Schema(

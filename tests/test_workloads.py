@@ -9,9 +9,10 @@ import pytest
 import xarray as xr
 import zarr
 
-from advisor import workloads
-from advisor.codecs import CodecSpec
-from advisor.errors import AdvisorError
+from advisor.plan import workflow
+from advisor.plan.codecs import CodecSpec
+from advisor.plan.errors import AdvisorError
+from advisor.run import workloads
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,7 @@ def test_reads_without_dask_equal_reads_with_dask(sample_store: Path, hourly: xr
 
 
 def test_resample_applies_each_variables_statistic(hourly: xr.Dataset) -> None:
-    daily = workloads.resample(hourly, "1D", workloads.WORKFLOW_STATS).compute()
+    daily = workloads.resample(hourly, "1D", workflow.WORKFLOW_STATS).compute()
     cape = hourly.cape.values.reshape(-1, 24, 121, 161)
     cin = hourly.cin.values.reshape(-1, 24, 121, 161)
     np.testing.assert_array_equal(daily.cape.values, cape.max(axis=1))

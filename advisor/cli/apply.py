@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from advisor.cli import app
+from advisor.cli.app import app
 from advisor.cli.options import Json, MaxSize, MinSize, Overwrite, Profile, Scheduler
 
 if TYPE_CHECKING:
-    from advisor.apply import ApplyPlan
-    from advisor.execute import ApplyResult
+    from advisor.plan.apply import ApplyPlan
+    from advisor.run.apply import ApplyResult
 
 
 @app.command("apply")
@@ -84,12 +84,12 @@ def apply_command(
     """
     from rich.console import Console
 
-    from advisor import apply as plan_module
-    from advisor import execute
-    from advisor.cluster import dask_client, machine_spec, resolve_scheduler
-    from advisor.codecs import CodecSpec
-    from advisor.errors import AdvisorError
-    from advisor.patterns import parse_pattern
+    from advisor.plan import apply as plan_module
+    from advisor.plan.codecs import CodecSpec
+    from advisor.plan.errors import AdvisorError
+    from advisor.plan.patterns import parse_pattern
+    from advisor.run import apply as execute
+    from advisor.run.cluster import dask_client, machine_spec, resolve_scheduler
 
     if zarr_format not in (None, 2, 3):
         raise AdvisorError(f"--zarr-format {zarr_format}: use 2 or 3")

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from advisor.cli import app
+from advisor.cli.app import app
 from advisor.cli.options import Json, Scheduler
 
 if TYPE_CHECKING:
-    from advisor.calibrate import Calibration
+    from advisor.run.calibrate import Calibration
 
 
 @app.command("calibrate")
@@ -49,10 +49,11 @@ def calibrate_command(
 
     from rich.console import Console
 
-    from advisor.calibrate import calibrate, check_store
-    from advisor.cluster import dask_client
-    from advisor.errors import AdvisorError
-    from advisor.profile import PRESETS, PROFILE_ENV, default_profile_path, save_profile
+    from advisor.plan.errors import AdvisorError
+    from advisor.plan.profile import PRESETS, PROFILE_ENV
+    from advisor.run.calibrate import calibrate, check_store
+    from advisor.run.cluster import dask_client
+    from advisor.store.profiles import default_profile_path, save_profile
 
     if repeats < 1:
         raise AdvisorError(f"--repeats {repeats}: give at least 1")

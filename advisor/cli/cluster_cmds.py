@@ -6,14 +6,14 @@ import json
 
 import typer
 
-from advisor.cli import app
+from advisor.cli.app import app
 from advisor.cli.options import Json, Scheduler
 
 
 @app.command("cluster-info")
 def cluster_info(scheduler: str | None = Scheduler, as_json: bool = Json) -> None:
     """Start (or reach) the Dask cluster the computing commands use, and describe it."""
-    from advisor.cluster import dask_client
+    from advisor.run.cluster import dask_client
 
     with dask_client(scheduler, quiet=as_json) as client:
         info = client.scheduler_info()

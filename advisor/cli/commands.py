@@ -1,3 +1,7 @@
-"""Import every command module so that each registers itself on the app."""
+"""Every command module; importing one registers its command on :data:`advisor.cli.app.app`."""
 
-from advisor.cli import apply, calibrate, cluster_cmds, recommend, report, sample, validate  # noqa: F401
+from __future__ import annotations
+
+from advisor.cli import apply, calibrate, cluster_cmds, recommend, report, sample, validate
+
+__all__ = ["apply", "calibrate", "cluster_cmds", "recommend", "report", "sample", "validate"]

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from advisor.cli import app
+from advisor.cli.app import app
 from advisor.cli.options import Json, MaxSize, MinSize, Profile
-from advisor.errors import AdvisorError
+from advisor.plan.errors import AdvisorError
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from advisor.recommendation import Recommendation
+    from advisor.plan.recommendation import Recommendation
 
 
 @app.command("recommend")
@@ -65,9 +65,9 @@ def recommend_cmd(
     as_json: bool = Json,
 ) -> None:
     """Recommend a chunk shape for SOURCE (or --shape) read by the given access patterns."""
-    from advisor.profile import find_profile
-    from advisor.recommendation import DEFAULT_PATTERNS, recommend
-    from advisor.schema import parse_dims_map, parse_duration, parse_start
+    from advisor.plan.parse import parse_dims_map, parse_duration, parse_start
+    from advisor.plan.recommendation import DEFAULT_PATTERNS, recommend
+    from advisor.store.profiles import find_profile
 
     if zarr_format not in (2, 3):
         raise AdvisorError(f"--zarr-format {zarr_format}: use 2 or 3")
@@ -79,7 +79,7 @@ def recommend_cmd(
     step = parse_duration(time_step) if time_step else None
     first = parse_start(start) if start else None
     if shape is not None:
-        from advisor.schema import schema_from_shape
+        from advisor.plan.parse import schema_from_shape
 
         schema = schema_from_shape(
             shape, dtype, dims_map=dims_map, time_step=step, time_start=first
@@ -87,7 +87,7 @@ def recommend_cmd(
     else:
         import dataclasses
 
-        from advisor.inspect import load_schema
+        from advisor.store.metadata import load_schema
 
         schema = load_schema(source, dims=dims_map, catalog=catalog)  # type: ignore[arg-type]
         overrides = {k: v for k, v in (("time_step", step), ("time_start", first)) if v}
@@ -114,7 +114,7 @@ def _show(rec: Recommendation, zarr_format: int) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from advisor.schema import human_readable_size as size
+    from advisor.plan.units import human_readable_size as size
 
     console = Console(highlight=False)
     schema = rec.schema
@@ -180,7 +180,7 @@ def _show(rec: Recommendation, zarr_format: int) -> None:
 
 def _show_beyond(console: Console, rec: Recommendation) -> None:
     """What the band hides: a faster layout outside it, two copies, the cost of rechunking."""
-    from advisor.schema import human_readable_size as size
+    from advisor.plan.units import human_readable_size as size
 
     if (beyond := rec.beyond_band) is not None:
         layout = beyond.layout

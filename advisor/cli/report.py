@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
-from advisor.cli import app
-from advisor.errors import AdvisorError
+from advisor.cli.app import app
+from advisor.plan.errors import AdvisorError
 
 DEFAULT_RESULTS = Path("results")
 """asv's ``results_dir`` in the project's ``asv.conf.json``, relative to where asv runs."""

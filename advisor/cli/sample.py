@@ -8,10 +8,10 @@ from typing import Literal
 
 import typer
 
-from advisor.cli import app
+from advisor.cli.app import app
 from advisor.cli.options import Overwrite
-from advisor.cluster import SCHEDULER_ENV
-from advisor.errors import AdvisorError
+from advisor.plan.errors import AdvisorError
+from advisor.run.cluster import SCHEDULER_ENV
 
 YEARS_HELP = (
     "Year(s) to write, 1940-2100: --years 2019 2020, --years 2019,2020 "
@@ -70,7 +70,7 @@ def sample_data(
     """
     from rich.console import Console
 
-    from advisor import sample
+    from advisor.run import sample
 
     wanted = parse_years([*years, *(more_years or [])])
     targets = [
@@ -104,6 +104,6 @@ def _cluster(scheduler: str | None) -> contextlib.AbstractContextManager[object]
     """The Dask cluster at ``scheduler`` if one is named, else nothing (Dask's local threads)."""
     if scheduler is None:
         return contextlib.nullcontext()
-    from advisor.cluster import dask_client
+    from advisor.run.cluster import dask_client
 
     return dask_client(scheduler)

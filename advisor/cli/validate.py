@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from advisor.cli import app
+from advisor.cli.app import app
 from advisor.cli.options import Json, MaxSize, MinSize, Profile, Scheduler
 
 if TYPE_CHECKING:
-    from advisor.validate import Validation
+    from advisor.run.validate import Validation
 
 
 @app.command("validate")
@@ -64,13 +64,13 @@ def validate_command(
 
     from rich.console import Console
 
-    from advisor import workloads
-    from advisor.cluster import dask_client
-    from advisor.errors import AdvisorError
-    from advisor.inspect import schema_from_dataset, store_path
-    from advisor.profile import find_profile
-    from advisor.recommendation import DEFAULT_PATTERNS
-    from advisor.validate import DEFAULT_HOURS, parse_layout, plan_validation, run_validation
+    from advisor.plan.errors import AdvisorError
+    from advisor.plan.recommendation import DEFAULT_PATTERNS
+    from advisor.run import workloads
+    from advisor.run.cluster import dask_client
+    from advisor.run.validate import DEFAULT_HOURS, parse_layout, plan_validation, run_validation
+    from advisor.store.metadata import schema_from_dataset, store_path
+    from advisor.store.profiles import find_profile
 
     if repeats < 1:
         raise AdvisorError(f"--repeats {repeats}: give at least 1")
@@ -141,7 +141,7 @@ def _show(result: Validation) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from advisor.validate import GOAL_PICK, GOAL_SPEARMAN, describe_layout
+    from advisor.run.validate import GOAL_PICK, GOAL_SPEARMAN, describe_layout
 
     plan = result.plan
     console = Console(highlight=False)

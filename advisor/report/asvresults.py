@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from advisor.errors import AdvisorError
+from advisor.plan.errors import AdvisorError
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from advisor import __version__
-from advisor.errors import AdvisorError
+from advisor.plan.errors import AdvisorError
 from advisor.report.asvresults import ResultSet, read_results
 from advisor.report.cards import Card, catalog_cards
 from advisor.report.environment import Fact, environment

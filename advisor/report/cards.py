@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from advisor.errors import AdvisorError
+from advisor.plan.errors import AdvisorError
 
 if TYPE_CHECKING:
-    from advisor.recommendation import Recommendation
+    from advisor.plan.recommendation import Recommendation
 
 logger = logging.getLogger(__name__)
 
@@ -62,9 +62,9 @@ def card_for_store(
     A store that cannot be opened, or that the advisor rejects, gives a card
     with :attr:`Card.error` set instead of an exception.
     """
-    from advisor.inspect import schema_from_dataset
-    from advisor.recommendation import recommend
-    from advisor.workloads import open_for_reads
+    from advisor.plan.recommendation import recommend
+    from advisor.run.workloads import open_for_reads
+    from advisor.store.metadata import schema_from_dataset
 
     try:
         ds = open_for_reads(path)
@@ -91,7 +91,7 @@ def card_for_store(
 
 def catalog_cards(catalog: str | Path | None = None) -> list[Card]:
     """One card per entry of the catalog (``None``: the default catalog), in name order."""
-    from advisor.catalog import entry_names, get_entry
+    from advisor.store.catalog import entry_names, get_entry
 
     cards = []
     for name in entry_names(catalog):

@@ -17,14 +17,14 @@ from html import escape
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
+from advisor.plan.units import human_readable_size
 from advisor.report import plots
 from advisor.report.cards import SHOWN_ATTRS
 from advisor.report.plots import heat_colours
 from advisor.report.tables import BALANCE_BANDWIDTH, FASTEST_MIN_RATIO, Goal, save_choices
-from advisor.schema import human_readable_size
 
 if TYPE_CHECKING:
-    from advisor.recommendation import Layout
+    from advisor.plan.recommendation import Layout
     from advisor.report.build import Missing, Report
     from advisor.report.cards import Card
     from advisor.report.environment import Fact

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
-from advisor.profile import PRESETS
+from advisor.plan.profile import PRESETS
 from advisor.report.asvresults import Record
 
 logger = logging.getLogger(__name__)

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from advisor.patterns import REDUCTIONS, Pattern
+from advisor.plan.patterns import REDUCTIONS, Pattern
 
 if TYPE_CHECKING:
-    from advisor.schema import Schema
+    from advisor.plan.schema import Schema
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +129,7 @@ def band_lengths(schema: Schema, band: tuple[float, float]) -> list[set[int]]:
 
     Examples
     --------
-    >>> from advisor.schema import Schema
+    >>> from advisor.plan.schema import Schema
     >>> band_lengths(Schema(("time", "x"), (8760, 1000), 4), (10e6, 100e6))
     [{2500}, {286}]
     """
@@ -216,7 +216,7 @@ def candidate_grid(
 
     Examples
     --------
-    >>> from advisor.schema import Schema
+    >>> from advisor.plan.schema import Schema
     >>> s = Schema(("time", "latitude", "longitude"), (8760, 121, 161), 4, time_step=3600.0)
     >>> grid = candidate_grid(s, [Pattern("map")], extra=[(1722, 121, 161)], band=(10e6, 100e6))
     >>> grid.shape[1], len(grid) <= MAX_CANDIDATES + 1, [1722, 121, 161] in grid.tolist()

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from advisor.errors import AdvisorError
+from advisor.plan.errors import AdvisorError
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 CATALOG_ENV = "ADVISOR_CATALOG"
 """Environment variable naming the catalog file to use instead of the default."""
 
-PROJECT_CATALOG = Path(__file__).resolve().parent.parent / "catalog.yaml"
+PROJECT_CATALOG = Path(__file__).resolve().parents[2] / "catalog.yaml"
 """The catalog that ships at the root of the repository."""
 
 
@@ -130,7 +130,7 @@ def ensure_entry(name: str, catalog: str | Path | None = None, *, generate: bool
         )
     from rich.console import Console
 
-    from advisor import sample
+    from advisor.run import sample
 
     Console(stderr=True).print(
         f"[bold]{name}[/bold]: no data at {entry.path}; generating the ERA5-like sample for "

@@ -1,15 +1,15 @@
 """Measure the cost model's constants on this machine and store (``advisor calibrate``).
 
-What is measured goes through the workloads' own path (:mod:`advisor.workloads`),
+What is measured goes through the workloads' own path (:mod:`advisor.run.workloads`),
 so what is calibrated is what is predicted: a month of the sample
-(:func:`advisor.sample.era5_like`) is written to the store under test in a few
-chunkings (:data:`LAYOUTS`, with the encoding :func:`advisor.workloads.save`
-gives); accesses drawn by :func:`advisor.workloads.draw_accesses` are read back
+(:func:`advisor.run.sample.era5_like`) is written to the store under test in a few
+chunkings (:data:`LAYOUTS`, with the encoding :func:`advisor.run.workloads.save`
+gives); accesses drawn by :func:`advisor.run.workloads.draw_accesses` are read back
 with zarr-python, and scans and resamples run on Dask
-(:func:`advisor.workloads.replay`); each codec of :data:`CODECS` encodes and
+(:func:`advisor.run.workloads.replay`); each codec of :data:`CODECS` encodes and
 decodes real sample blocks with numcodecs, in one thread as zarr-python does.
 
-The model's seconds are linear in its rates (:attr:`advisor.cost.Scores.terms`),
+The model's seconds are linear in its rates (:attr:`advisor.plan.cost.Scores.terms`),
 so the constants are fitted by non-negative least squares on relative errors
 (:func:`fit_rates`): the per-request overhead, latency and bandwidth from the
 reads (the decode speed is the codec's), then Dask's per-task and
@@ -38,17 +38,17 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from advisor.codecs import DEFAULT_CODEC, CodecSpec
-from advisor.cost import TERMS, rates, score
-from advisor.errors import AdvisorError
-from advisor.patterns import REDUCTIONS, parse_pattern
-from advisor.profile import PRESETS, CodecSpeed, StorageProfile
+from advisor.plan.codecs import DEFAULT_CODEC, CodecSpec
+from advisor.plan.cost import TERMS, rates, score
+from advisor.plan.errors import AdvisorError
+from advisor.plan.patterns import REDUCTIONS, parse_pattern
+from advisor.plan.profile import PRESETS, CodecSpeed, StorageProfile
 
 if TYPE_CHECKING:
     import xarray as xr
     from distributed import Client
 
-    from advisor.schema import Schema
+    from advisor.plan.schema import Schema
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +141,7 @@ class Timing:
     predicted: float = math.nan
     """By the calibrated profile."""
     terms: tuple[float, ...] = ()
-    """The model's terms for this access (see :data:`advisor.cost.TERMS`)."""
+    """The model's terms for this access (see :data:`advisor.plan.cost.TERMS`)."""
 
     def to_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
@@ -166,7 +166,7 @@ class Calibration:
 
     def constants(self) -> list[tuple[str, str]]:
         """The fitted constants as ``(name, value with unit)`` rows."""
-        from advisor.schema import human_readable_size as size
+        from advisor.plan.units import human_readable_size as size
 
         p = self.profile
         return [
@@ -200,7 +200,7 @@ class Calibration:
 def fit_rates(
     terms: np.ndarray, seconds: np.ndarray, fixed: np.ndarray, free: Sequence[int]
 ) -> np.ndarray:
-    """Rates (see :func:`advisor.cost.rates`) that best explain ``seconds``, the ``free`` ones fitted.
+    """Rates (see :func:`advisor.plan.cost.rates`) that best explain ``seconds``, the ``free`` ones fitted.
 
     Minimises the squared *relative* error ``(terms @ rates - seconds) / seconds``
     over non-negative values of the rates at ``free`` (the others keep their
@@ -240,7 +240,7 @@ def fit_rates(
 
 
 def profile_from_rates(base: StorageProfile, values: np.ndarray, **extra: Any) -> StorageProfile:
-    """``base`` with the constants of :data:`~advisor.cost.TERMS` set from ``values`` (floored).
+    """``base`` with the constants of :data:`~advisor.plan.cost.TERMS` set from ``values`` (floored).
 
     Examples
     --------
@@ -388,7 +388,7 @@ def group_reduction_grid(
 
 def _grid_text(profile: StorageProfile) -> str:
     """The slowdowns of the grouped reduction's grid, e.g. ``1-3.7x (most: 8760 steps, 100 MB)``."""
-    from advisor.schema import human_readable_size as size
+    from advisor.plan.units import human_readable_size as size
 
     if not profile.group_grid:
         return "none"
@@ -476,14 +476,14 @@ def _ignored_errors() -> Iterator[None]:
 
 def _sample(hours: int) -> xr.Dataset:
     """``hours`` hours of the sample's :data:`VARIABLE`, in memory."""
-    from advisor.sample import era5_like
+    from advisor.run.sample import era5_like
 
     return era5_like(2019, hours=hours)[[VARIABLE]].compute(scheduler="synchronous")
 
 
 def _blocks() -> list[np.ndarray]:
     """A day of each sample variable, from the middle of the month."""
-    from advisor.sample import VARIABLES, generate_block, hours_since_epoch
+    from advisor.run.sample import VARIABLES, generate_block, hours_since_epoch
 
     start = hours_since_epoch(2019) + HOURS // 2
     return [generate_block(v, start, BLOCK_HOURS) for v in VARIABLES]
@@ -526,8 +526,8 @@ def _zarr_concurrency() -> int:
 
 def _write_layouts(ds: xr.Dataset, root: str | Path, hours: int) -> dict[str, str | Path]:
     """The month written once per chunking of :data:`LAYOUTS` (zarr 3, the default codec, the
-    encoding :func:`advisor.workloads.save` gives; from memory, so no Dask task writes)."""
-    from advisor.codecs import encoding_for
+    encoding :func:`advisor.run.workloads.save` gives; from memory, so no Dask task writes)."""
+    from advisor.plan.codecs import encoding_for
 
     paths: dict[str, str | Path] = {}
     for name, chunks in LAYOUTS.items():
@@ -544,7 +544,7 @@ def _clip(chunks: tuple[int, ...], hours: int) -> tuple[int, ...]:
 
 
 def _schema(chunks: tuple[int, ...], hours: int) -> Schema:
-    from advisor.schema import Schema
+    from advisor.plan.schema import Schema
 
     return Schema(
         ("time", "latitude", "longitude"),
@@ -562,7 +562,7 @@ def _time_access(
     path: str | Path, layout: str, text: str, profile: StorageProfile, repeats: int, hours: int
 ) -> Timing:
     """Median seconds of ``repeats`` accesses of pattern ``text`` (after one untimed)."""
-    from advisor import workloads
+    from advisor.run import workloads
 
     pattern = parse_pattern(text)
     chunks = _clip(LAYOUTS[layout], hours)

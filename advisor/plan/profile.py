@@ -1,8 +1,8 @@
 """Storage profiles: the constants of the cost model, as one value.
 
-The cost model (:mod:`advisor.cost`) takes a :class:`StorageProfile` and
+The cost model (:mod:`advisor.plan.cost`) takes a :class:`StorageProfile` and
 nothing else about the machine. The presets are documented guesses;
-``advisor calibrate`` (:mod:`advisor.calibrate`) measures the constants on the
+``advisor calibrate`` (:mod:`advisor.run.calibrate`) measures the constants on the
 user's machine and store and saves them as JSON at :func:`default_profile_path`
 (or ``--profile PATH``). :func:`find_profile` says which profile a command uses:
 ``--profile``, else ``ADVISOR_PROFILE``, else the saved calibration, else the
@@ -13,15 +13,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import uuid
 from dataclasses import dataclass, fields
-from pathlib import Path
 from typing import Literal, get_args
 
 import numpy as np
 
-from advisor.errors import AdvisorError
+from advisor.plan.errors import AdvisorError
 
 ProfileName = Literal["local", "object-store"]
 PROFILE_NAMES: tuple[ProfileName, ...] = get_args(ProfileName)
@@ -242,7 +239,7 @@ class StorageProfile:
     def for_codec(self, codec: object) -> StorageProfile:
         """This profile with the decode and encode speeds and the ratio measured for ``codec``.
 
-        ``codec`` is a :class:`~advisor.codecs.CodecSpec` or its string; a codec
+        ``codec`` is a :class:`~advisor.plan.codecs.CodecSpec` or its string; a codec
         that was not measured leaves the profile as it is.
 
         Examples
@@ -311,92 +308,3 @@ def _codec_speed(value: object, name: str) -> CodecSpeed:
             "decode_speed, encode_speed and compression_ratio (positive numbers)"
         )
     return speed
-
-
-def load_profile(spec: str | StorageProfile | None) -> StorageProfile:
-    """A preset name, a JSON file written by :meth:`StorageProfile.to_json`, or a profile.
-
-    Examples
-    --------
-    >>> load_profile("object-store").latency
-    0.05
-    >>> load_profile(None).name
-    'local'
-    """
-    if spec is None:
-        return PRESETS["local"]
-    if isinstance(spec, StorageProfile):
-        return spec
-    if spec in PRESETS:
-        return PRESETS[spec]  # type: ignore[index]
-    path = Path(spec).expanduser()
-    if not path.is_file():
-        raise AdvisorError(
-            f"unknown storage profile {spec!r}: use {', '.join(PROFILE_NAMES)} or a JSON file path"
-        )
-    try:
-        return StorageProfile.from_json(path.read_text())
-    except AdvisorError as exc:
-        raise AdvisorError(f"{path}: {exc} (fix the file or rerun advisor calibrate)") from None
-
-
-def default_profile_path() -> Path:
-    """Where ``advisor calibrate`` saves the profile: ``profile.json`` in the user's config folder.
-
-    Examples
-    --------
-    >>> default_profile_path().name
-    'profile.json'
-    """
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir("chunk-advisor")) / "profile.json"
-
-
-def find_profile(spec: str | None = None) -> str | None:
-    """The profile a command uses: ``spec`` (``--profile``), else ``ADVISOR_PROFILE``, else
-    the saved calibration if there is one, else None (the built-in local defaults).
-
-    Pass the result to :func:`resolve_profile` or as ``recommend(profile=...)``.
-    """
-    chosen = spec or os.environ.get(PROFILE_ENV) or None
-    if chosen is None and (path := default_profile_path()).is_file():
-        chosen = str(path)
-    return chosen
-
-
-def resolve_profile(spec: str | StorageProfile | None) -> tuple[StorageProfile, str]:
-    """The profile of ``spec`` (as :func:`load_profile`) and a phrase saying where it came from.
-
-    Examples
-    --------
-    >>> resolve_profile(None)[1], resolve_profile("object-store")[1]
-    ('built-in local defaults', 'built-in object-store preset')
-    """
-    profile = load_profile(spec)
-    if spec is None or spec == "local":
-        return profile, BUILT_IN
-    if isinstance(spec, StorageProfile):
-        return profile, f"given profile {spec.name!r}"
-    if spec in PRESETS:
-        return profile, f"built-in {spec} preset"
-    return profile, str(Path(spec).expanduser().resolve())
-
-
-def save_profile(profile: StorageProfile, path: str | Path | None = None) -> Path:
-    """Write ``profile`` as JSON to ``path`` (default :func:`default_profile_path`) atomically."""
-    target = Path(path).expanduser() if path is not None else default_profile_path()
-    if target.is_dir():
-        raise AdvisorError(
-            f"profile path {target} is a folder: give a file name, e.g. profile.json"
-        )
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
-        partial.write_text(profile.to_json() + "\n")
-        partial.replace(target)
-    except OSError as exc:
-        raise AdvisorError(
-            f"cannot write the profile to {target} ({exc.strerror}): choose another --profile"
-        ) from None
-    return target

@@ -1,4 +1,4 @@
-"""Read a :class:`~advisor.schema.Schema` from a dataset: the only part of the advisor that does I/O.
+"""Read a :class:`~advisor.plan.schema.Schema` from a dataset: the only part of the advisor that does I/O.
 
 A source is an xarray Dataset, a Zarr store path or a catalog entry name.
 Only metadata is read: stores are opened lazily without Dask.
@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from advisor.errors import AdvisorError
-from advisor.schema import Schema, assign_roles
+from advisor.plan.errors import AdvisorError
+from advisor.plan.schema import Schema, assign_roles
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -128,7 +128,7 @@ def load_schema(
     """The schema of a Zarr store path or a catalog entry, from its metadata only.
 
     A sample catalog entry whose store is missing is generated first when
-    ``generate`` is true (as :func:`advisor.catalog.open_entry` does).
+    ``generate`` is true (as :func:`advisor.store.catalog.open_entry` does).
     """
     ds = _open(store_path(source, catalog, generate=generate))
     return schema_from_dataset(ds, dims=dims, name=source)
@@ -141,7 +141,7 @@ def store_path(source: str, catalog: str | Path | None = None, *, generate: bool
 
 
 def _entry_path(name: str, catalog: str | Path | None, generate: bool) -> Path:
-    from advisor import catalog as cat
+    from advisor.store import catalog as cat
 
     try:
         names = cat.entry_names(catalog)

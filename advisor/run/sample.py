@@ -35,9 +35,9 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from advisor.codecs import ZarrFormat
-from advisor.errors import AdvisorError
-from advisor.placement import move_into_place
+from advisor.plan.codecs import ZarrFormat
+from advisor.plan.errors import AdvisorError
+from advisor.store.publish import move_into_place
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -236,7 +236,7 @@ def check_request(year: int, hours: int | None = None, seed: int = 0) -> int:
     >>> check_request(1939)
     Traceback (most recent call last):
     ...
-    advisor.errors.AdvisorError: year 1939 is outside 1940-2100: choose a year from 1940 to 2100
+    advisor.plan.errors.AdvisorError: year 1939 is outside 1940-2100: choose a year from 1940 to 2100
     """
     if isinstance(year, bool) or not isinstance(year, int | np.integer):
         raise AdvisorError(f"year {year!r} is not a whole number: give a year such as 2019")
@@ -843,7 +843,7 @@ def write_year(
     ...     xr.open_zarr(path).cape.encoding["chunks"]
     (3, 121, 161)
     """
-    from advisor.codecs import DEFAULT_CODEC, encoding_for
+    from advisor.plan.codecs import DEFAULT_CODEC, encoding_for
 
     target = check_target(
         out_dir, year, hours=hours, seed=seed, overwrite=overwrite, zarr_format=zarr_format

@@ -1,7 +1,7 @@
 """The policy: pick the chunk shape that serves the access patterns best within the constraints.
 
-:func:`recommend` scores every candidate (:mod:`advisor.candidates`) for every
-pattern (:mod:`advisor.cost`), keeps those whose size is within the band
+:func:`recommend` scores every candidate (:mod:`advisor.plan.candidates`) for every
+pattern (:mod:`advisor.plan.cost`), keeps those whose size is within the band
 (``min_size``..``max_size``, and the worker-memory bound), and minimises the
 weighted mean *slowdown*: each pattern's seconds divided by that pattern's own
 best within the band. Slowdowns are scale-free, so a reduction that reads the
@@ -14,7 +14,7 @@ pick, each pattern's own optimum), the constraint that binds and a paste-ready
 snippet; and what the band hides: the best layout outside it when that is much
 faster (:class:`BeyondBand`), two copies when one layout serves some pattern
 badly (:class:`TwoCopyAdvice`), and what rewriting the current chunks costs
-(:class:`~advisor.rechunk.RechunkCost`). With ``shards=True`` the band bounds
+(:class:`~advisor.plan.rechunk.RechunkCost`). With ``shards=True`` the band bounds
 zarr 3 shards and the inner chunks are sized for the reads.
 """
 
@@ -30,21 +30,24 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from advisor.candidates import (
+from advisor.plan.candidates import (
     MAX_CANDIDATES,
     candidate_grid,
     dask_auto_chunks,
     distinct_rows,
     zarr_guess_chunks,
 )
-from advisor.codecs import DEFAULT_CODEC, CodecSpec, ZarrFormat
-from advisor.cost import FloxMethod, Scores, score
-from advisor.errors import AdvisorError
-from advisor.patterns import GROUPED, REDUCTIONS, Pattern, parse_pattern
-from advisor.profile import BUILT_IN, PRESETS, StorageProfile, resolve_profile
-from advisor.rechunk import RechunkCost, rechunk_cost
-from advisor.schema import Schema, assign_roles, human_readable_size, parse_size
-from advisor.workloads import WORKFLOW_CHUNKS
+from advisor.plan.codecs import DEFAULT_CODEC, CodecSpec, ZarrFormat
+from advisor.plan.cost import FloxMethod, Scores, score
+from advisor.plan.errors import AdvisorError
+from advisor.plan.parse import parse_size
+from advisor.plan.patterns import GROUPED, REDUCTIONS, Pattern, parse_pattern
+from advisor.plan.profile import BUILT_IN, PRESETS, StorageProfile
+from advisor.plan.rechunk import RechunkCost, rechunk_cost
+from advisor.plan.schema import Schema, assign_roles
+from advisor.plan.units import human_readable_size
+from advisor.plan.workflow import WORKFLOW_CHUNKS
+from advisor.store.profiles import resolve_profile
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -391,7 +394,7 @@ def recommend(
         ``shards``, the band of the shards.
     profile
         A :class:`StorageProfile`, a preset name or a JSON file (default: the
-        built-in local defaults; :func:`advisor.profile.find_profile` finds the
+        built-in local defaults; :func:`advisor.plan.profile.find_profile` finds the
         user's calibration). Its figures for ``codec`` are used when measured.
     worker_memory, threads_per_worker, safety
         Chunks (shards) must satisfy ``chunk * threads * safety <= worker_memory``.
@@ -798,7 +801,7 @@ def _schema(source: Schema | xr.Dataset | str | Path, dims: dict[str, str] | Non
         if dims:
             return dataclasses.replace(source, roles=assign_roles(source.dims, dims_map=dims))
         return source
-    from advisor import inspect
+    from advisor.store import metadata as inspect
 
     if isinstance(source, str | Path):
         return inspect.load_schema(str(source), dims=dims)

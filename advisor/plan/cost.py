@@ -1,6 +1,6 @@
 """The cost model: what each candidate chunk shape costs each access pattern.
 
-Under the access model of :mod:`advisor.patterns` (per dim, an interval of
+Under the access model of :mod:`advisor.plan.patterns` (per dim, an interval of
 ``length`` elements whose start is uniform over ``0, stride, 2*stride, ...``,
 independently per dim) the chunks one access touches form a Cartesian product
 of per-dim index ranges. Hence, exactly, edge chunks included::
@@ -13,7 +13,7 @@ Each per-dim expectation is a sum of floors, computed in closed form
 broadcast to the candidates: 100,000 candidates score in tens of milliseconds
 (a few hundred with calendar groups, whose evidence is vectorised too).
 
-Seconds per access, under a :class:`~advisor.profile.StorageProfile`::
+Seconds per access, under a :class:`~advisor.plan.profile.StorageProfile`::
 
     requests * request overhead + requests * latency / min(requests, parallel requests)
     + bytes read / compression ratio / bandwidth
@@ -25,13 +25,13 @@ Seconds per access, under a :class:`~advisor.profile.StorageProfile`::
 
 The last two lines are the grouped reductions' (resample, climatology): flox moves time
 last in each block, a transposing copy whose cost per byte grows with the block's size and
-time steps (:meth:`~advisor.profile.StorageProfile.group_slowdown`).
+time steps (:meth:`~advisor.plan.profile.StorageProfile.group_slowdown`).
 
 where ``waves = ceil(chunks touched / threads)``: chunks decode ``threads`` at a time.
 
 The seconds are linear in the profile's rates (:data:`TERMS`, :func:`rates`);
 :attr:`Scores.terms` holds what multiplies each, which is what
-:mod:`advisor.calibrate` fits to measurements.
+:mod:`advisor.run.calibrate` fits to measurements.
 
 Interactive reads (point series, region series, maps, ML patches) go through
 zarr-python: no Dask tasks, up to ``concurrency`` requests in flight.
@@ -56,12 +56,13 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from advisor.patterns import GROUPED, REDUCTIONS, DimAccess, Pattern, parse_pattern
-from advisor.profile import StorageProfile, load_profile
-from advisor.workloads import FloxMethod
+from advisor.plan.patterns import GROUPED, REDUCTIONS, DimAccess, Pattern, parse_pattern
+from advisor.plan.profile import StorageProfile
+from advisor.plan.workflow import FloxMethod
+from advisor.store.profiles import load_profile
 
 if TYPE_CHECKING:
-    from advisor.schema import Schema
+    from advisor.plan.schema import Schema
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +155,7 @@ class Scores:
     """Shards touched per access (the chunks touched when the layout has no shards)."""
     terms: np.ndarray
     """``(candidates, patterns, len(TERMS))``: what multiplies each rate of :func:`rates`;
-    ``seconds == terms @ rates(profile)``, which :mod:`advisor.calibrate` fits."""
+    ``seconds == terms @ rates(profile)``, which :mod:`advisor.run.calibrate` fits."""
 
     def method(self, row: int, column: int) -> FloxMethod | None:
         """flox's method for candidate ``row`` and pattern ``column``, or None."""
@@ -420,7 +421,7 @@ def score(
 
     Examples
     --------
-    >>> from advisor.schema import Schema
+    >>> from advisor.plan.schema import Schema
     >>> s = Schema(("time", "latitude", "longitude"), (8760, 121, 161), 4, time_step=3600.0)
     >>> cands = np.array([[8760, 10, 10], [24, 121, 161]])
     >>> scores = score(s, cands, ["point-series", "map"])
@@ -550,8 +551,8 @@ def whole_shards(
 
     Examples
     --------
-    >>> from advisor.schema import Schema
-    >>> from advisor.patterns import DimAccess
+    >>> from advisor.plan.schema import Schema
+    >>> from advisor.plan.patterns import DimAccess
     >>> s = Schema(("x",), (16,), 4)
     >>> whole, inside = whole_shards(s, np.array([[2]]), np.array([[4]]), [DimAccess(5, 1, 12)])
     >>> float(whole[0]), float(inside[0])  # every [s, s+5) covers one aligned 4-long shard

@@ -2,19 +2,18 @@
 
 Everything here is pure (numpy at most), so that planning from a bare
 ``--shape time=8760,latitude=121,longitude=161 --dtype float32`` never imports
-xarray. :mod:`advisor.inspect` builds a :class:`Schema` from a real dataset.
+xarray. :mod:`advisor.store.metadata` builds a :class:`Schema` from a real dataset.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from advisor.errors import AdvisorError
+from advisor.plan.errors import AdvisorError
 
 logger = logging.getLogger(__name__)
 
@@ -268,198 +267,3 @@ def assign_roles(
         roles.append(role)
     logger.debug("choosing roles %s for dims %s", roles, list(dims))
     return tuple(roles)
-
-
-def _pairs(text: str, what: str, example: str) -> list[tuple[str, str]]:
-    pairs = []
-    for part in text.split(","):
-        key, sep, value = part.partition("=")
-        key, value = key.strip(), value.strip()
-        if not sep or not key or not value:
-            raise AdvisorError(f"malformed {what} {text!r}: write it like {example}")
-        pairs.append((key, value))
-    keys = [k for k, _ in pairs]
-    if len(set(keys)) != len(keys):
-        raise AdvisorError(f"{what} {text!r} names a dimension twice: name each once")
-    return pairs
-
-
-def parse_shape(text: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
-    """Parse ``name=size,...`` into dims and sizes.
-
-    Examples
-    --------
-    >>> parse_shape("time=8760,latitude=121,longitude=161")
-    (('time', 'latitude', 'longitude'), (8760, 121, 161))
-    """
-    example = "time=8760,latitude=121,longitude=161"
-    dims, shape = [], []
-    for key, value in _pairs(text, "shape", example):
-        try:
-            size = int(value)
-        except ValueError:
-            raise AdvisorError(
-                f"size {value!r} of {key} in --shape is not a whole number: write e.g. {example}"
-            ) from None
-        if size < 1:
-            raise AdvisorError(f"size of {key} in --shape is {size}: sizes must be at least 1")
-        dims.append(key)
-        shape.append(size)
-    return tuple(dims), tuple(shape)
-
-
-def parse_dims_map(text: str) -> dict[str, str]:
-    """Parse ``role=dim,...`` (``--dims time=valid_time,latitude=y``) into role -> dim.
-
-    Examples
-    --------
-    >>> parse_dims_map("time=valid_time,latitude=y,longitude=x")
-    {'time': 'valid_time', 'latitude': 'y', 'longitude': 'x'}
-    """
-    out = dict(_pairs(text, "--dims", "time=valid_time,latitude=y,longitude=x"))
-    for role in out:
-        if role not in ROLES or role == "other":
-            raise AdvisorError(
-                f"unknown role {role!r} in --dims: use {', '.join(r for r in ROLES if r != 'other')}"
-            )
-    if len(set(out.values())) != len(out):
-        raise AdvisorError(f"--dims {text!r} gives one dimension two roles: give each one role")
-    return out
-
-
-def parse_dtype(text: str) -> tuple[str, int]:
-    """The canonical name and item size of a numeric dtype.
-
-    Examples
-    --------
-    >>> parse_dtype("float32"), parse_dtype("f8"), parse_dtype("int16")
-    (('float32', 4), ('float64', 8), ('int16', 2))
-    """
-    import numpy as np
-
-    try:
-        dtype = np.dtype(text.strip())
-    except TypeError:
-        dtype = None
-    if dtype is None or dtype.kind not in "biufc" or dtype.itemsize < 1:
-        raise AdvisorError(
-            f"unknown or non-numeric dtype {text!r}: use e.g. float32, float64, int16, uint8"
-        )
-    return dtype.name, dtype.itemsize
-
-
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)(?:e(\d+))?\s*([kmgtp]i?b?|b)?\s*$", re.IGNORECASE)
-_UNIT = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12, "p": 10**15}
-
-
-def parse_size(text: str) -> int:
-    """Bytes from ``10MB``, ``1.5GB``, ``128MiB``, ``10e6`` or plain bytes.
-
-    Examples
-    --------
-    >>> parse_size("10MB"), parse_size("1.5GB"), parse_size("128MiB"), parse_size("1000")
-    (10000000, 1500000000, 134217728, 1000)
-    """
-    match = _SIZE.match(str(text))
-    if not match:
-        raise AdvisorError(f"cannot read size {text!r}: write e.g. 10MB, 1.5GB, 128MiB or 1000000")
-    number, exponent, unit = match.groups()
-    unit = (unit or "b").lower()
-    prefix = unit[0] if unit[0] in _UNIT else ""
-    scale = 1024 ** ("kmgtp".index(prefix) + 1) if "i" in unit else _UNIT[prefix]
-    value = float(number) * (10 ** int(exponent) if exponent else 1) * scale
-    if value < 1:
-        raise AdvisorError(f"size {text!r} is below one byte: sizes must be positive")
-    return round(value)
-
-
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?)?\s*(s|sec|min|m|h|hr|d|w)\s*$", re.IGNORECASE)
-_SECONDS = {"s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600, "hr": 3600, "d": 86400, "w": 604800}
-
-
-def parse_duration(text: str) -> float:
-    """Seconds from ``1h``, ``30min``, ``6h``, ``1D`` (a time step).
-
-    Examples
-    --------
-    >>> parse_duration("1h"), parse_duration("30min"), parse_duration("1D")
-    (3600.0, 1800.0, 86400.0)
-    """
-    match = _DURATION.match(text)
-    if not match:
-        raise AdvisorError(f"cannot read time step {text!r}: write e.g. 1h, 30min, 6h or 1D")
-    number, unit = match.groups()
-    seconds = float(number or 1) * _SECONDS[unit.lower()]
-    if seconds <= 0:
-        raise AdvisorError(f"time step {text!r} is not positive")
-    return seconds
-
-
-def human_readable_size(nbytes: float) -> str:
-    """Bytes in decimal units with three significant digits.
-
-    Examples
-    --------
-    >>> human_readable_size(134_183_736), human_readable_size(1_513_260), human_readable_size(512)
-    ('134 MB', '1.51 MB', '512 B')
-    """
-    value = float(nbytes)
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if abs(value) < 999.5 or unit == "TB":
-            break
-        value /= 1000
-    if unit == "B":
-        return f"{value:.0f} B"
-    digits = 0 if abs(value) >= 99.95 else 1 if abs(value) >= 9.995 else 2
-    return f"{value:.{digits}f} {unit}"
-
-
-def schema_from_shape(
-    shape: str,
-    dtype: str = "float32",
-    *,
-    dims_map: Mapping[str, str] | None = None,
-    time_step: float | None = None,
-    time_start: str | None = None,
-    chunks: Sequence[int] | None = None,
-) -> Schema:
-    """A :class:`Schema` from ``--shape`` and ``--dtype`` (no data needed).
-
-    Examples
-    --------
-    >>> s = schema_from_shape("time=8760,latitude=121,longitude=161", "float32", time_step=3600)
-    >>> s.shape, s.itemsize, s.time_step
-    ((8760, 121, 161), 4, 3600.0)
-    """
-    dims, sizes = parse_shape(shape)
-    name, itemsize = parse_dtype(dtype)
-    if time_start is not None:
-        time_start = parse_start(time_start)
-    return Schema(
-        dims,
-        sizes,
-        itemsize,
-        name,
-        roles=assign_roles(dims, dims_map=dims_map),
-        time_step=float(time_step) if time_step is not None else None,
-        time_start=time_start,
-        chunks=tuple(chunks) if chunks is not None else None,
-    )
-
-
-def parse_start(text: str) -> str:
-    """Check an ISO date(-time) and return it to the second.
-
-    Examples
-    --------
-    >>> parse_start("2019-01-01")
-    '2019-01-01T00:00:00'
-    """
-    import numpy as np
-
-    try:
-        return str(np.datetime64(text.strip(), "s"))
-    except ValueError:
-        raise AdvisorError(
-            f"cannot read start time {text!r}: write an ISO date like 2019-01-01 or 2019-01-01T06:00"
-        ) from None

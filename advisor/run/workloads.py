@@ -15,33 +15,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
-from advisor.errors import AdvisorError
+from advisor.plan.errors import AdvisorError
+from advisor.plan.workflow import STATISTICS, FloxMethod, Statistic
 
 if TYPE_CHECKING:
     import numpy as np
     import xarray as xr
     from dask.delayed import Delayed
 
-    from advisor.codecs import CodecSpec, ZarrFormat
-    from advisor.patterns import Pattern
-    from advisor.schema import Schema
-
-Statistic = Literal["mean", "max", "min", "sum", "std"]
-STATISTICS: tuple[Statistic, ...] = ("mean", "max", "min", "sum", "std")
-FloxMethod = Literal["blockwise", "cohorts", "map-reduce"]
-
-WORKFLOW_STATS: dict[str, Statistic] = {
-    "cape": "max",
-    "cin": "mean",
-    "k_index": "mean",
-    "blh": "max",
-}
-"""The workflow's daily statistics: daily max CAPE and BLH, daily mean CIN and K-index."""
-
-WORKFLOW_CHUNKS: dict[str, int] = {"time": 32, "latitude": 60, "longitude": 80}
-"""The chunking the workshop picks by hand for its daily ML copy."""
+    from advisor.plan.codecs import CodecSpec, ZarrFormat
+    from advisor.plan.patterns import ClimatologyBy, Pattern
+    from advisor.plan.schema import Schema
 
 TAIWAN = {"latitude": slice(26, 22), "longitude": slice(120, 122)}
 """The workflow's Taiwan box, 22–26N 120–122E (latitude descends, as in ERA5)."""
@@ -164,7 +150,7 @@ def resample(
 
 
 def climatology(
-    ds: xr.Dataset, by: Literal["month", "season"] = "month", method: FloxMethod | None = None
+    ds: xr.Dataset, by: ClimatologyBy = "month", method: FloxMethod | None = None
 ) -> xr.Dataset:
     """``groupby("time.<by>").mean()`` (lazy): the multi-year monthly or seasonal climatology."""
     kwargs = {"method": method} if method else {}
@@ -172,7 +158,7 @@ def climatology(
 
 
 def region_climatology(
-    ds: xr.Dataset, box: Mapping[str, slice] = TAIWAN, by: Literal["month", "season"] = "month"
+    ds: xr.Dataset, box: Mapping[str, slice] = TAIWAN, by: ClimatologyBy = "month"
 ) -> xr.Dataset:
     """The box-averaged climatology (lazy): the workflow's Taiwan-area CAPE seasonal cycle.
 
@@ -207,7 +193,7 @@ def save(
     two tasks write into the same stored object. With ``compute=False`` only
     the metadata is written and the returned ``Delayed`` writes the data.
     """
-    from advisor.codecs import encoding_for
+    from advisor.plan.codecs import encoding_for
 
     dims = list(ds.dims)
     chunk_dims = {d: int(chunks.get(d, ds.sizes[d])) for d in dims}
@@ -248,14 +234,14 @@ def draw_accesses(
     """``n`` accesses of ``pattern`` drawn as the cost model sees them (``dim -> slice``).
 
     Along each dim the start is ``j * stride`` with ``j`` uniform over the
-    ``count`` starts of :meth:`advisor.patterns.Pattern.accesses`, drawn
+    ``count`` starts of :meth:`advisor.plan.patterns.Pattern.accesses`, drawn
     independently per dim from a generator seeded by ``seed``. A reduction's
     access is the whole array (an empty selection).
 
     Examples
     --------
-    >>> from advisor.patterns import Pattern
-    >>> from advisor.schema import Schema
+    >>> from advisor.plan.patterns import Pattern
+    >>> from advisor.plan.schema import Schema
     >>> s = Schema(("time", "latitude", "longitude"), (100, 20, 30), 4)
     >>> draw_accesses(Pattern("ml-batch"), s, 1, seed=1)
     [{'time': slice(32, 64, None), 'latitude': slice(0, 16, None), 'longitude': slice(0, 16, None)}]
@@ -264,7 +250,7 @@ def draw_accesses(
     """
     import numpy as np
 
-    from advisor.patterns import REDUCTIONS
+    from advisor.plan.patterns import REDUCTIONS
 
     if pattern.kind in REDUCTIONS:
         return [{} for _ in range(n)]

@@ -1,7 +1,7 @@
-"""Run an :class:`~advisor.apply.ApplyPlan`: the I/O half of ``advisor apply``.
+"""Run an :class:`~advisor.plan.apply.ApplyPlan`: the I/O half of ``advisor apply``.
 
 :func:`prepare` resolves the sources, checks the output path, opens the data
-lazily and hands the layouts to the pure :func:`~advisor.apply.plan_apply`.
+lazily and hands the layouts to the pure :func:`~advisor.plan.apply.plan_apply`.
 :func:`execute` then runs the plan on a Dask cluster:
 
 1. write the resampled, rechunked, compressed dataset to the temporary sibling
@@ -10,7 +10,7 @@ lazily and hands the layouts to the pure :func:`~advisor.apply.plan_apply`.
 2. verify: re-open the temporary store, check its chunks, codec and
    consolidated metadata, compare its coordinates and attributes and the
    checksum of every variable's stored values with the computed ones;
-3. move it into place (:func:`advisor.placement.move_into_place`).
+3. move it into place (:func:`advisor.store.publish.move_into_place`).
 
 A run killed at any moment therefore leaves the old ``PATH`` intact, or no
 ``PATH`` at all, never a partial store; the sources are only read.
@@ -39,20 +39,20 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from advisor.apply import OLD_MARK, TEMP_MARK, ApplyPlan, DatasetLayout, plan_copies
-from advisor.cluster import ClusterSpec
-from advisor.codecs import CodecSpec, ZarrFormat
-from advisor.errors import AdvisorError
-from advisor.inspect import store_size
-from advisor.placement import move_into_place
-from advisor.schema import human_readable_size
+from advisor.plan.apply import OLD_MARK, TEMP_MARK, ApplyPlan, DatasetLayout, plan_copies
+from advisor.plan.codecs import CodecSpec, ZarrFormat
+from advisor.plan.errors import AdvisorError
+from advisor.plan.units import human_readable_size
+from advisor.run.cluster import ClusterSpec
+from advisor.store.metadata import store_size
+from advisor.store.publish import move_into_place
 
 if TYPE_CHECKING:
     import dask.array as da
     import xarray as xr
     from distributed import Client, Future
 
-    from advisor.workloads import Statistic
+    from advisor.plan.workflow import Statistic
 
 logger = logging.getLogger(__name__)
 
@@ -170,7 +170,7 @@ def resolve_sources(
     With ``generate=False`` a missing sample entry is an error naming the
     command that makes it (``--dry-run`` writes nothing, not even samples).
     """
-    from advisor import catalog as cat
+    from advisor.store import catalog as cat
 
     if not names:
         raise AdvisorError("no SOURCE given: name a catalog entry (e.g. era5_2019) or a Zarr store")
@@ -238,8 +238,8 @@ def leftovers(out: Path) -> list[Path]:
 
 def open_sources(paths: Sequence[Path]) -> xr.Dataset:
     """Open the stores lazily with their on-disk chunks and concatenate them along time, in time order."""
-    from advisor.catalog import concat_in_time
-    from advisor.workloads import open_for_compute
+    from advisor.run.workloads import open_for_compute
+    from advisor.store.catalog import concat_in_time
 
     datasets = []
     for path in paths:
@@ -259,7 +259,7 @@ def build_output(
     stats: Mapping[str, Statistic] | None,
 ) -> xr.Dataset:
     """The lazy dataset apply writes: the joined sources' ``variables``, resampled when asked."""
-    from advisor import workloads
+    from advisor.run import workloads
 
     ds = joined[list(variables)]
     if resample:
@@ -269,7 +269,7 @@ def build_output(
 
 def layout_of(ds: xr.Dataset, name: str) -> DatasetLayout:
     """The schema and Dask grid of a lazy dataset (its main variables)."""
-    from advisor.inspect import schema_from_dataset
+    from advisor.store.metadata import schema_from_dataset
 
     schema = schema_from_dataset(ds, name=name)
     first = ds[schema.variables[0]]
@@ -313,12 +313,12 @@ def prepare(
     one store per output (nothing is written).
 
     ``profile`` is the ``--profile`` option: the storage profile is found as
-    ``recommend`` finds it (:func:`advisor.profile.find_profile`: the option,
+    ``recommend`` finds it (:func:`advisor.plan.profile.find_profile`: the option,
     ``ADVISOR_PROFILE``, the saved calibration, else the built-in defaults).
     Missing sample entries are generated unless ``generate`` is false.
     """
-    from advisor.codecs import DEFAULT_CODEC
-    from advisor.profile import find_profile, resolve_profile
+    from advisor.plan.codecs import DEFAULT_CODEC
+    from advisor.store.profiles import find_profile, resolve_profile
 
     storage, origin = resolve_profile(find_profile(profile))
     sources = resolve_sources(names, catalog, generate=generate)
@@ -558,7 +558,7 @@ def _check_workers_import(client: Client) -> None:
     def probe() -> bool:
         import importlib.util
 
-        return importlib.util.find_spec("advisor.execute") is not None
+        return importlib.util.find_spec("advisor.run.apply") is not None
 
     replies = client.run(probe, on_error="return")
     missing = [addr for addr, ok in replies.items() if ok is not True]
@@ -629,7 +629,7 @@ def execute(
     """
     import dask
 
-    from advisor.workloads import save
+    from advisor.run.workloads import save
 
     started = time.perf_counter()
     _check_workers_import(client)
@@ -732,7 +732,7 @@ def verify(
     (``plan.verify_chunks``). Raises :class:`AdvisorError` on any difference;
     returns the number of tasks it ran.
     """
-    from advisor.workloads import open_for_compute
+    from advisor.run.workloads import open_for_compute
 
     stored = open_for_compute(plan.temp, dict(zip(plan.dims, plan.verify_chunks, strict=True)))
     try:

@@ -5,7 +5,7 @@ is written in many layouts: the model's top picks, the usual alternatives
 (current, dask "auto", zarr's guess, the workflow's), each pattern's own pick,
 the best layout beyond the band, a spread of shapes across the band and the
 user's own. Each pattern is replayed on every copy with the workloads' own
-functions (:func:`advisor.workloads.replay`, accesses drawn from the access
+functions (:func:`advisor.run.workloads.replay`, accesses drawn from the access
 model the cost model prices), in rounds that visit the copies in a new random
 order each time so that a busy machine slows them alike; the medians are
 compared with the model's seconds: rank correlation per pattern, how far the
@@ -27,21 +27,21 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from advisor.calibrate import CONSOLIDATED_WARNING
-from advisor.candidates import candidate_grid
-from advisor.codecs import DEFAULT_CODEC, CodecSpec
-from advisor.cost import score
-from advisor.errors import AdvisorError
-from advisor.inspect import store_size
-from advisor.patterns import REDUCTIONS, Pattern, parse_pattern
-from advisor.recommendation import MAX_SIZE, MIN_SIZE, recommend
-from advisor.schema import human_readable_size
+from advisor.plan.candidates import candidate_grid
+from advisor.plan.codecs import DEFAULT_CODEC, CodecSpec
+from advisor.plan.cost import score
+from advisor.plan.errors import AdvisorError
+from advisor.plan.patterns import REDUCTIONS, Pattern, parse_pattern
+from advisor.plan.recommendation import MAX_SIZE, MIN_SIZE, recommend
+from advisor.plan.units import human_readable_size
+from advisor.run.calibrate import CONSOLIDATED_WARNING
+from advisor.store.metadata import store_size
 
 if TYPE_CHECKING:
     import xarray as xr
 
-    from advisor.profile import StorageProfile
-    from advisor.schema import Schema
+    from advisor.plan.profile import StorageProfile
+    from advisor.plan.schema import Schema
 
 logger = logging.getLogger(__name__)
 
@@ -229,7 +229,7 @@ def parse_layout(text: str, schema: Schema) -> tuple[int, ...]:
 
     Examples
     --------
-    >>> from advisor.schema import Schema
+    >>> from advisor.plan.schema import Schema
     >>> s = Schema(("time", "latitude", "longitude"), (8760, 121, 161), 4)
     >>> parse_layout("time=24", s), parse_layout("32x60x80", s)
     ((24, 121, 161), (32, 60, 80))
@@ -274,7 +274,7 @@ def plan_validation(
     """The layouts to measure and the model's seconds for them (pure: nothing is read).
 
     The model's pick and its next ``top``, the alternatives of
-    :func:`advisor.recommendation.recommend` (current, dask "auto", zarr's
+    :func:`advisor.plan.recommendation.recommend` (current, dask "auto", zarr's
     guess, the workflow's, each pattern's own pick), the best layout beyond
     the band and the two copies when the model proposes them, ``spread``
     in-band shapes as unlike each other as possible, and ``layouts``.
@@ -412,10 +412,10 @@ def write_copies(
     progress: Callable[[str], None] | None = None,
 ) -> list[Path]:
     """``workdir/layout-NN.zarr``: ``variable`` of ``sample`` written by the workflow's save step
-    (:func:`advisor.workloads.save`, zarr 3) in each layout of ``plan``, in its order."""
+    (:func:`advisor.run.workloads.save`, zarr 3) in each layout of ``plan``, in its order."""
     import dask
 
-    from advisor import workloads
+    from advisor.run import workloads
 
     say = progress or (lambda _: None)
     dims = plan.schema.dims
@@ -460,7 +460,7 @@ def measure(
     random order, so that a busy machine slows them alike. The odd and even
     rounds' rankings are compared too (:attr:`Validation.retest`).
     """
-    from advisor import workloads
+    from advisor.run import workloads
 
     if repeats < 1:
         raise AdvisorError(f"--repeats {repeats}: give at least 1")

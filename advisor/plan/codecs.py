@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from advisor.errors import AdvisorError
+from advisor.plan.errors import AdvisorError
 
 Family = Literal["none", "blosc", "zstd", "gzip"]
 BloscName = Literal["lz4", "lz4hc", "blosclz", "zstd", "zlib"]

@@ -11,7 +11,7 @@ once, holding only a source and a target chunk per thread.
 
 Examples
 --------
->>> from advisor.profile import StorageProfile
+>>> from advisor.plan.profile import StorageProfile
 >>> cost = rechunk_cost((8760, 121, 161), 4, (744, 121, 161), (8760, 16, 16), StorageProfile())
 >>> cost.method, cost.read_ops, cost.write_ops
 ('p2p', 12, 88)
@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from advisor.profile import StorageProfile
+from advisor.plan.profile import StorageProfile
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ class RechunkCost:
 
     def sentence(self) -> str:
         """One line for reports."""
-        from advisor.schema import human_readable_size as size
+        from advisor.plan.units import human_readable_size as size
 
         if self.method == "none":
             return "the current chunks are the proposed ones: nothing to rewrite"

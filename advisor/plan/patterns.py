@@ -4,7 +4,7 @@ A pattern becomes, per dim, an access interval of ``length`` elements whose
 start is drawn uniformly from ``0, stride, 2*stride, ...`` (``count`` starts),
 independently per dim (:class:`DimAccess`). Reductions read everything: one
 access with ``length`` = the dim's size. That model is what
-:mod:`advisor.cost` evaluates exactly.
+:mod:`advisor.plan.cost` evaluates exactly.
 
 Examples
 --------
@@ -21,12 +21,12 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, NamedTuple, get_args
 
-from advisor.errors import AdvisorError
+from advisor.plan.errors import AdvisorError
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from advisor.schema import Schema
+    from advisor.plan.schema import Schema
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ class Pattern:
 
         Examples
         --------
-        >>> from advisor.schema import Schema
+        >>> from advisor.plan.schema import Schema
         >>> s = Schema(("time", "latitude", "longitude"), (100, 20, 30), 4)
         >>> Pattern("point-series").accesses(s)
         (DimAccess(length=100, stride=1, count=1), DimAccess(length=1, stride=1, count=20), \
@@ -200,7 +200,7 @@ DimAccess(length=1, stride=1, count=30))
 
         Examples
         --------
-        >>> from advisor.schema import Schema
+        >>> from advisor.plan.schema import Schema
         >>> s = Schema(("time",), (72,), 4, time_step=3600.0, time_start="2019-01-01T12:00:00")
         >>> labels = Pattern("resample", (("freq", "1D"),)).groups(s)
         >>> labels[:13].tolist(), int(labels.max())
@@ -281,7 +281,7 @@ def parse_pattern(text: str | Pattern) -> Pattern:
     >>> parse_pattern("mapp")
     Traceback (most recent call last):
     ...
-    advisor.errors.AdvisorError: unknown pattern 'mapp': use one of point-series, \
+    advisor.plan.errors.AdvisorError: unknown pattern 'mapp': use one of point-series, \
 region-series, map, ml-batch, resample, climatology, full-scan
     """
     if isinstance(text, Pattern):

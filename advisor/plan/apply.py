@@ -8,13 +8,13 @@ consolidated metadata, verify, and move the verified store into place.
 This module is the pure half (like rechunker's ``algorithm.py``): it parses the
 options and turns the sources' :class:`DatasetLayout` (dims, sizes, Dask chunk grid;
 no data) into a frozen :class:`ApplyPlan` with :func:`plan_apply`. Nothing is
-read or written here; :mod:`advisor.execute` opens the sources, builds the
+read or written here; :mod:`advisor.run.apply` opens the sources, builds the
 layouts and runs a plan. No heavy library is imported here (pandas only to check
 a ``--resample`` frequency).
 
 Examples
 --------
->>> from advisor.schema import Schema
+>>> from advisor.plan.schema import Schema
 >>> daily = Schema(("time", "latitude", "longitude"), (365, 121, 161), 4, time_step=86400.0,
 ...                variables=("cape", "cin"))
 >>> plan = plan_apply(
@@ -38,15 +38,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from advisor.cluster import ClusterSpec
-from advisor.codecs import DEFAULT_CODEC, CodecSpec, ZarrFormat
-from advisor.errors import AdvisorError
-from advisor.profile import BUILT_IN, StorageProfile
-from advisor.workloads import STATISTICS, Statistic
+from advisor.plan.codecs import DEFAULT_CODEC, CodecSpec, ZarrFormat
+from advisor.plan.errors import AdvisorError
+from advisor.plan.profile import BUILT_IN, StorageProfile
+from advisor.plan.workflow import STATISTICS, Statistic
+from advisor.run.cluster import ClusterSpec
 
 if TYPE_CHECKING:
-    from advisor.patterns import Pattern
-    from advisor.schema import Schema
+    from advisor.plan.patterns import Pattern
+    from advisor.plan.schema import Schema
 
 logger = logging.getLogger(__name__)
 
@@ -166,7 +166,7 @@ class ApplyPlan:
 
     def rows(self) -> list[tuple[str, str]]:
         """The plan as ``(label, value)`` lines for a table."""
-        from advisor.schema import human_readable_size as size
+        from advisor.plan.units import human_readable_size as size
 
         def dims_text(values: Sequence[int]) -> str:
             return ", ".join(f"{d}={n}" for d, n in zip(self.dims, values, strict=True))
@@ -273,7 +273,7 @@ def parse_chunks(text: str) -> dict[str, int]:
     >>> parse_chunks("time=0")
     Traceback (most recent call last):
     ...
-    advisor.errors.AdvisorError: chunk length of time in --chunks is 0: lengths must be whole numbers >= 1
+    advisor.plan.errors.AdvisorError: chunk length of time in --chunks is 0: lengths must be whole numbers >= 1
     """
     out = {}
     for dim, value in _pairs(text, "--chunks", "time=32,latitude=60,longitude=80"):
@@ -302,7 +302,7 @@ def parse_stats(text: str) -> dict[str, Statistic]:
     >>> parse_stats("cape=median")
     Traceback (most recent call last):
     ...
-    advisor.errors.AdvisorError: unknown statistic 'median' for cape in --stat: use one of mean, max, min, sum, std
+    advisor.plan.errors.AdvisorError: unknown statistic 'median' for cape in --stat: use one of mean, max, min, sum, std
     """
     out: dict[str, Statistic] = {}
     for var, stat in _pairs(text, "--stat", "cape=max,cin=mean,k_index=mean,blh=max"):
@@ -324,7 +324,7 @@ def parse_freq(text: str) -> str:
     >>> parse_freq("1X")
     Traceback (most recent call last):
     ...
-    advisor.errors.AdvisorError: unknown --resample frequency '1X': use a pandas offset such as 1D, 6h, 1W or 1MS
+    advisor.plan.errors.AdvisorError: unknown --resample frequency '1X': use a pandas offset such as 1D, 6h, 1W or 1MS
     """
     from pandas.tseries.frequencies import to_offset
 
@@ -460,7 +460,7 @@ def estimate_peak_memory(
 
     Examples
     --------
-    >>> from advisor.schema import Schema
+    >>> from advisor.plan.schema import Schema
     >>> hourly = Schema(("time", "latitude", "longitude"), (8760, 121, 161), 4)
     >>> src = DatasetLayout(hourly, regular_grid(hourly.shape, (744, 121, 161)))
     >>> round(estimate_peak_memory(src, src, src.grid, "none", 2) / 1e6)
@@ -496,7 +496,7 @@ def estimate_tasks(
 
     Examples
     --------
-    >>> from advisor.schema import Schema
+    >>> from advisor.plan.schema import Schema
     >>> daily = Schema(("time", "latitude", "longitude"), (365, 121, 161), 4, variables=("cape",))
     >>> layout = DatasetLayout(daily, regular_grid(daily.shape, (31, 121, 161)))
     >>> estimate_tasks(layout, layout, layout.grid, "none", regular_grid(daily.shape, (365, 121, 161)))
@@ -620,7 +620,7 @@ def plan_copies(
 
     Examples
     --------
-    >>> from advisor.schema import Schema
+    >>> from advisor.plan.schema import Schema
     >>> hourly = Schema(("time", "latitude", "longitude"), (8760, 121, 161), 4,
     ...                 time_step=3600.0, variables=("cape",))
     >>> layout = DatasetLayout(hourly, regular_grid(hourly.shape, (744, 121, 161)))
@@ -745,7 +745,7 @@ def _advised_layouts(
     notes: list[str],
 ) -> list[_Layout]:
     """The advisor's layout for the patterns, or its two copies when two outputs are given."""
-    from advisor.recommendation import DEFAULT_PATTERNS, TWO_COPY_FACTOR, recommend
+    from advisor.plan.recommendation import DEFAULT_PATTERNS, TWO_COPY_FACTOR, recommend
 
     given = list(patterns) or list(DEFAULT_PATTERNS)
     if not patterns:
@@ -826,7 +826,7 @@ def _plan_one(
     profile_origin: str,
 ) -> ApplyPlan:
     """The plan that writes ``output`` in ``layout`` to ``out``: grids, rechunk and estimates."""
-    from advisor.schema import human_readable_size
+    from advisor.plan.units import human_readable_size
 
     schema = output.schema
     dims, shape, variables = schema.dims, schema.shape, schema.variables

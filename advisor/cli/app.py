@@ -1,0 +1,33 @@
+"""The typer app every command registers on, and the root options (``-v``)."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+app = typer.Typer(
+    name="advisor",
+    help="Pattern-aware chunking and compression advice for Zarr arrays.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def _root(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log the advisor's decisions."),
+) -> None:
+    """Pattern-aware chunking and compression advice for Zarr arrays."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if not verbose:
+        # distributed configures its own loggers when imported; quiet them through its config
+        # (read at import) so that worker start-up chatter does not bury the command's output
+        import os
+
+        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")

@@ -1,0 +1,38 @@
+"""The ``advisor`` entry point: run the app; bad input is one line on stderr and exit code 2."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import typer
+
+from advisor.cli import commands  # noqa: F401  (registers every command)
+from advisor.cli.app import app
+from advisor.errors import AdvisorError
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the CLI; bad input exits 2 with one line on stderr, no traceback."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        rv = app(args=args, prog_name="advisor", standalone_mode=False)
+    except typer.Abort:
+        print("advisor: aborted", file=sys.stderr)
+        sys.exit(130)
+    except typer.TyperException as exc:  # typer's (vendored click's) usage and parameter errors
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            print(exc.format_message())
+            sys.exit(0)
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        print(f"advisor: error: {_one_line(exc.format_message())}{hint}", file=sys.stderr)
+        sys.exit(2)
+    except AdvisorError as exc:
+        print(f"advisor: error: {_one_line(str(exc))}", file=sys.stderr)
+        sys.exit(2)
+    sys.exit(rv if isinstance(rv, int) else 0)

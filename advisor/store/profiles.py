@@ -1,0 +1,93 @@
+"""Profile files: presets or JSON files by name, the calibration saved in the user's config folder,
+and where a command's profile comes from (``--profile``, ``ADVISOR_PROFILE``, the saved one)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from advisor.plan.errors import AdvisorError
+from advisor.plan.profile import BUILT_IN, PRESETS, PROFILE_ENV, PROFILE_NAMES, StorageProfile
+from advisor.store.publish import write_text
+
+
+def load_profile(spec: str | StorageProfile | None) -> StorageProfile:
+    """A preset name, a JSON file written by :meth:`StorageProfile.to_json`, or a profile.
+
+    Examples
+    --------
+    >>> load_profile("object-store").latency
+    0.05
+    >>> load_profile(None).name
+    'local'
+    """
+    if spec is None:
+        return PRESETS["local"]
+    if isinstance(spec, StorageProfile):
+        return spec
+    if spec in PRESETS:
+        return PRESETS[spec]  # type: ignore[index]
+    path = Path(spec).expanduser()
+    if not path.is_file():
+        raise AdvisorError(
+            f"unknown storage profile {spec!r}: use {', '.join(PROFILE_NAMES)} or a JSON file path"
+        )
+    try:
+        return StorageProfile.from_json(path.read_text())
+    except AdvisorError as exc:
+        raise AdvisorError(f"{path}: {exc} (fix the file or rerun advisor calibrate)") from None
+
+
+def default_profile_path() -> Path:
+    """Where ``advisor calibrate`` saves the profile: ``profile.json`` in the user's config folder.
+
+    Examples
+    --------
+    >>> default_profile_path().name
+    'profile.json'
+    """
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("chunk-advisor")) / "profile.json"
+
+
+def find_profile(spec: str | None = None) -> str | None:
+    """The profile a command uses: ``spec`` (``--profile``), else ``ADVISOR_PROFILE``, else
+    the saved calibration if there is one, else None (the built-in local defaults).
+
+    Pass the result to :func:`resolve_profile` or as ``recommend(profile=...)``.
+    """
+    chosen = spec or os.environ.get(PROFILE_ENV) or None
+    if chosen is None and (path := default_profile_path()).is_file():
+        chosen = str(path)
+    return chosen
+
+
+def resolve_profile(spec: str | StorageProfile | None) -> tuple[StorageProfile, str]:
+    """The profile of ``spec`` (as :func:`load_profile`) and a phrase saying where it came from.
+
+    Examples
+    --------
+    >>> resolve_profile(None)[1], resolve_profile("object-store")[1]
+    ('built-in local defaults', 'built-in object-store preset')
+    """
+    profile = load_profile(spec)
+    if spec is None or spec == "local":
+        return profile, BUILT_IN
+    if isinstance(spec, StorageProfile):
+        return profile, f"given profile {spec.name!r}"
+    if spec in PRESETS:
+        return profile, f"built-in {spec} preset"
+    return profile, str(Path(spec).expanduser().resolve())
+
+
+def save_profile(profile: StorageProfile, path: str | Path | None = None) -> Path:
+    """Write ``profile`` as JSON to ``path`` (default :func:`default_profile_path`) atomically."""
+    target = Path(path).expanduser() if path is not None else default_profile_path()
+    if target.is_dir():
+        raise AdvisorError(
+            f"profile path {target} is a folder: give a file name, e.g. profile.json"
+        )
+    return write_text(
+        target, profile.to_json() + "\n", what="the profile", hint="choose another --profile"
+    )
