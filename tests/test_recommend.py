@@ -16,9 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import advisor
-from advisor.plan.cost import score
+from advisor.api.recommend import recommend
+from advisor.plan.cost.scores import score
 from advisor.plan.errors import AdvisorError
-from advisor.plan.recommendation import Recommendation, recommend
+from advisor.plan.policy.results import Recommendation
 from advisor.plan.schema import Schema
 
 YEAR = Schema(

@@ -15,7 +15,8 @@ from advisor.plan.errors import AdvisorError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from advisor.plan.recommendation import Recommendation
+    from advisor.plan.policy.results import Recommendation
+    from advisor.plan.schema import Schema
 
 
 @app.command("recommend")
@@ -65,8 +66,10 @@ def recommend_cmd(
     as_json: bool = Json,
 ) -> None:
     """Recommend a chunk shape for SOURCE (or --shape) read by the given access patterns."""
-    from advisor.plan.parse import parse_dims_map, parse_duration, parse_start
-    from advisor.plan.recommendation import DEFAULT_PATTERNS, recommend
+    from advisor.api.recommend import recommend
+    from advisor.plan.parse import parse_dims_map, parse_duration, parse_start, schema_from_shape
+    from advisor.plan.policy.recommend import DEFAULT_PATTERNS
+    from advisor.store.metadata import store_path
     from advisor.store.profiles import find_profile
 
     if zarr_format not in (2, 3):
@@ -79,21 +82,15 @@ def recommend_cmd(
     step = parse_duration(time_step) if time_step else None
     first = parse_start(start) if start else None
     if shape is not None:
-        from advisor.plan.parse import schema_from_shape
-
-        schema = schema_from_shape(
+        target: Schema | str = schema_from_shape(
             shape, dtype, dims_map=dims_map, time_step=step, time_start=first
         )
     else:
-        import dataclasses
-
-        from advisor.store.metadata import load_schema
-
-        schema = load_schema(source, dims=dims_map, catalog=catalog)  # type: ignore[arg-type]
-        overrides = {k: v for k, v in (("time_step", step), ("time_start", first)) if v}
-        schema = dataclasses.replace(schema, **overrides) if overrides else schema
+        assert source is not None
+        store_path(source, catalog, generate=True)  # a sample entry's data is made once, here
+        target = source
     rec = recommend(
-        schema,
+        target,
         pattern or DEFAULT_PATTERNS,
         min_size=min_size,
         max_size=max_size,
@@ -102,6 +99,10 @@ def recommend_cmd(
         threads_per_worker=threads,
         shards=shards,
         top=top,
+        dims=dims_map if shape is None else None,
+        catalog=catalog,
+        time_step=step,
+        time_start=first,
     )
     if as_json:
         typer.echo(json.dumps(rec.to_dict(), indent=2))

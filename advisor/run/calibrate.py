@@ -39,10 +39,11 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from advisor.plan.codecs import DEFAULT_CODEC, CodecSpec
-from advisor.plan.cost import TERMS, rates, score
+from advisor.plan.cost.scores import TERMS, rates, score
 from advisor.plan.errors import AdvisorError
 from advisor.plan.patterns import REDUCTIONS, parse_pattern
 from advisor.plan.profile import PRESETS, CodecSpeed, StorageProfile
+from advisor.store.encoding import numcodecs_compressor
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -494,7 +495,7 @@ def _codec_speed(spec: CodecSpec, blocks: Sequence[np.ndarray], repeats: int = 3
     no threads of its own); the best of ``repeats`` per block."""
     from concurrent.futures import ThreadPoolExecutor
 
-    codec = spec.numcodec()
+    codec = numcodecs_compressor(spec)
 
     def timed(block: np.ndarray) -> tuple[float, float, int]:
         encode = decode = math.inf
@@ -527,7 +528,7 @@ def _zarr_concurrency() -> int:
 def _write_layouts(ds: xr.Dataset, root: str | Path, hours: int) -> dict[str, str | Path]:
     """The month written once per chunking of :data:`LAYOUTS` (zarr 3, the default codec, the
     encoding :func:`advisor.run.workloads.save` gives; from memory, so no Dask task writes)."""
-    from advisor.plan.codecs import encoding_for
+    from advisor.store.encoding import encoding_for
 
     paths: dict[str, str | Path] = {}
     for name, chunks in LAYOUTS.items():
