@@ -159,7 +159,7 @@ def _show(rec: Recommendation, zarr_format: int) -> None:
     for column in ("pattern", "weight", "chunks", "read", "read/wanted", "seconds", "flox"):
         detail.add_column(column, justify="left" if column in ("pattern", "flox") else "right")
     for cost in rec.costs:
-        flox = cost.flox_method or ""
+        flox: str = cost.flox_method or ""
         if cost.groups_split is not None:
             flox += f", {cost.groups_split:.0%} split"
         detail.add_row(

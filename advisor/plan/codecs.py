@@ -75,13 +75,13 @@ class CodecSpec:
                 raise AdvisorError(
                     f"unknown shuffle {parts[3]!r} in {text!r}: use noshuffle, shuffle or bitshuffle"
                 )
-            return cls("blosc", cname, level, shuffle)  # type: ignore[arg-type]
+            return cls("blosc", cname, level, shuffle)
         if len(parts) > 2:
             raise AdvisorError(f"codec {family!r} takes only a level, got {text!r}: {hint}")
         level = _level(
             parts[1] if len(parts) > 1 else ("3" if family == "zstd" else "5"), family, text
         )
-        return cls(family, None, level, None)  # type: ignore[arg-type]
+        return cls(family, None, level, None)
 
     def __str__(self) -> str:
         if self.family == "none":

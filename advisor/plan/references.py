@@ -150,7 +150,7 @@ def dask_auto_chunks(
         remaining = False
         for a in sorted(autos):
             this_multiplier = multiplier ** (1 / len(last_autos))
-            proposed = median_chunks[a] * this_multiplier  # type: ignore[operator]
+            proposed = median_chunks[a] * this_multiplier
             max_chunk_size = proposed * DASK_TOLERANCE ** (1 / len(last_autos))
             if proposed > shape[a]:
                 chunks[a] = shape[a]

@@ -49,7 +49,9 @@ def zarr3_codec(spec: CodecSpec, itemsize: int = 4) -> Any:
 
     if spec.family == "none":
         return None
+    assert spec.clevel is not None  # CodecSpec.parse gives every compressor a level
     if spec.family == "blosc":
+        assert spec.cname is not None
         return codecs.BloscCodec(
             cname=spec.cname, clevel=spec.clevel, shuffle=spec.shuffle, typesize=itemsize
         )

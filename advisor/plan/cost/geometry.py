@@ -27,7 +27,9 @@ if TYPE_CHECKING:
     from advisor.plan.schema import Schema
 
 
-def floor_sum(n: np.ndarray, m: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def floor_sum(
+    n: np.ndarray | int, m: np.ndarray | int, a: np.ndarray | int, b: np.ndarray | int
+) -> np.ndarray:
     """``sum(floor((a*i + b) / m) for i in range(n))`` elementwise, in O(log) steps.
 
     All arguments are non-negative integer arrays (broadcast together), ``m >= 1``.

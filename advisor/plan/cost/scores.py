@@ -149,7 +149,7 @@ def score(
     ([[2.0]], [[1.0]])
     """
     profile = PRESETS["local"] if profile is None else profile
-    patterns = [parse_pattern(p) for p in patterns]
+    parsed = [parse_pattern(p) for p in patterns]
     candidates = np.asarray(candidates, dtype=np.int64)
     if candidates.ndim != 2 or candidates.shape[1] != schema.ndim:
         raise ValueError(f"candidates must be (n, {schema.ndim}), got {candidates.shape}")
@@ -159,7 +159,7 @@ def score(
         shards = np.clip(np.asarray(shards, dtype=np.int64), candidates, shape)
         if shards.shape != candidates.shape:
             raise ValueError(f"shards must be {candidates.shape} like the candidates")
-    n, p = len(candidates), len(patterns)
+    n, p = len(candidates), len(parsed)
     out = {
         name: np.zeros((n, p))
         for name in (
@@ -180,7 +180,7 @@ def score(
         per_shard = np.prod(shards // candidates, axis=1, dtype=np.float64)
         index_bytes = shard_index_bytes(per_shard)
         shard_bytes = np.prod(shards, axis=1, dtype=np.float64) * schema.itemsize
-    for j, pattern in enumerate(patterns):
+    for j, pattern in enumerate(parsed):
         accesses = pattern.accesses(schema)
         touched, elements = expectations(schema, candidates, accesses)
         bytes_read = elements * schema.itemsize

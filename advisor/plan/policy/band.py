@@ -183,5 +183,5 @@ def _context(schema: Schema, whole: list[int]) -> str:
     return " with " + ", ".join(schema.dims[d] for d in whole) + " whole"
 
 
-def shape_text(dims: Sequence[str], chunks: Sequence[int]) -> str:
+def shape_text(dims: Sequence[str], chunks: Sequence[int] | np.ndarray) -> str:
     return ", ".join(f"{d}={int(c)}" for d, c in zip(dims, chunks, strict=True))
