@@ -115,6 +115,7 @@ def _show(rec: Recommendation, zarr_format: int) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from advisor.plan.units import format_seconds
     from advisor.plan.units import human_readable_size as size
 
     console = Console(highlight=False)
@@ -150,7 +151,7 @@ def _show(rec: Recommendation, zarr_format: int) -> None:
             "x".join(map(str, layout.chunks))
             + (f" in {'x'.join(map(str, layout.shards))}" if layout.shards else ""),
             size(layout.chunk_bytes),
-            *(f"{_seconds(c.seconds)} x{c.slowdown:.2f}" for c in layout.costs),
+            *(f"{format_seconds(c.seconds)} x{c.slowdown:.2f}" for c in layout.costs),
             style="bold green" if layout is rec.pick else None,
         )
     console.print(layouts)
@@ -168,7 +169,7 @@ def _show(rec: Recommendation, zarr_format: int) -> None:
             f"{cost.chunks_touched:.3g}",
             size(cost.bytes_read),
             f"{cost.amplification:.3g}",
-            _seconds(cost.seconds),
+            format_seconds(cost.seconds),
             flox,
         )
     console.print(detail)
@@ -210,8 +211,3 @@ def _show_beyond(console: Console, rec: Recommendation) -> None:
         )
     if rec.rechunk is not None:
         console.print(f"[bold]rechunking the current store[/bold]: {rec.rechunk.sentence()}")
-
-
-def _seconds(value: float) -> str:
-    """``0.0538`` -> ``53.8 ms``; ``2.5`` -> ``2.5 s``."""
-    return f"{value:.3g} s" if value >= 1 else f"{value * 1000:.3g} ms"
