@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 from advisor.plan.errors import AdvisorError
 
 if TYPE_CHECKING:
+    from advisor.api.recommend import recommend
     from advisor.plan.patterns import Pattern
+    from advisor.plan.policy.results import Recommendation
     from advisor.plan.profile import StorageProfile
-    from advisor.plan.recommendation import Recommendation, recommend
     from advisor.plan.schema import Schema
 
 __all__ = [
@@ -34,8 +35,8 @@ __all__ = [
 __version__ = "0.1.0"
 
 _LAZY = {
-    "recommend": "advisor.plan.recommendation",
-    "Recommendation": "advisor.plan.recommendation",
+    "recommend": "advisor.api.recommend",
+    "Recommendation": "advisor.plan.policy.results",
     "Schema": "advisor.plan.schema",
     "Pattern": "advisor.plan.patterns",
     "StorageProfile": "advisor.plan.profile",

@@ -313,8 +313,8 @@ def schema_of(path: Path) -> Schema:
 
 @functools.cache
 def advisor_chunks(schema: Schema, patterns: tuple[str, ...]) -> dict[str, int]:
-    """The advisor's chunks for ``patterns`` (:func:`advisor.plan.recommendation.recommend`)."""
-    from advisor.plan.recommendation import recommend
+    """The advisor's chunks for ``patterns`` (:func:`advisor.plan.policy.recommend.recommend`)."""
+    from advisor.plan.policy.recommend import recommend
 
     return {str(d): int(n) for d, n in recommend(schema, patterns).chunks.items()}
 
@@ -324,10 +324,10 @@ def layout_chunks(layout: Layout, schema: Schema, pattern: str | None = None) ->
 
     ``advisor`` is the advisor's pick for ``pattern``; ``advisor-mix`` its
     compromise for :data:`MIX`; ``dask-auto`` what ``.chunk("auto")`` gives
-    (:func:`advisor.plan.candidates.dask_auto_chunks`); ``zarr-guess`` what zarr
-    picks when given no chunks (:func:`advisor.plan.candidates.zarr_guess_chunks`).
+    (:func:`advisor.plan.references.dask_auto_chunks`); ``zarr-guess`` what zarr
+    picks when given no chunks (:func:`advisor.plan.references.zarr_guess_chunks`).
     """
-    from advisor.plan.candidates import dask_auto_chunks, zarr_guess_chunks
+    from advisor.plan.references import dask_auto_chunks, zarr_guess_chunks
 
     shape, itemsize = schema.shape, schema.itemsize
     if layout == "source":

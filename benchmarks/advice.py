@@ -1,11 +1,11 @@
 """Advisor: how fast the advice comes.
 
-- :class:`Recommend`: :func:`advisor.plan.recommendation.recommend` from a bare
+- :class:`Recommend`: :func:`advisor.plan.policy.recommend.recommend` from a bare
   shape (a year of hourly 121 x 161 float32) and from a catalog entry (the
   sample of this scale: its metadata is read, then planned on);
 - :class:`Cli`: the whole ``advisor recommend --shape ...`` process, start-up
   included (the goal: under 1 second);
-- :class:`Score`: :func:`advisor.plan.cost.score` of 100,000 candidate chunk shapes
+- :class:`Score`: :func:`advisor.plan.cost.scores.score` of 100,000 candidate chunk shapes
   for every pattern kind (the goal: well under a second).
 """
 
@@ -79,13 +79,13 @@ class Recommend:
     setup_cache.timeout = setup_timeout()
 
     def setup(self, catalog: str, source: str) -> None:
-        from advisor.plan.recommendation import DEFAULT_PATTERNS
+        from advisor.plan.policy.recommend import DEFAULT_PATTERNS
 
         self.patterns = DEFAULT_PATTERNS
 
     def time_recommend(self, catalog: str, source: str) -> None:
         from advisor.plan.parse import schema_from_shape
-        from advisor.plan.recommendation import recommend
+        from advisor.plan.policy.recommend import recommend
         from advisor.store.metadata import load_schema
 
         if source == "shape":
@@ -137,6 +137,6 @@ class Score:
         )
 
     def time_score(self) -> None:
-        from advisor.plan.cost import score
+        from advisor.plan.cost.scores import score
 
         score(self.schema, self.candidates, ALL_KINDS)

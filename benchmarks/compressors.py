@@ -15,6 +15,7 @@ import numpy as np
 
 from advisor.plan.codecs import CodecSpec
 from advisor.run.sample import VARIABLES
+from advisor.store.encoding import numcodecs_compressor
 
 from . import block, codec_grid, scale, setup_timeout
 
@@ -45,7 +46,7 @@ class Codecs:
 
     def setup(self, codec: str, variable: str) -> None:
         self.data = block(variable, block_shape())
-        self.codec = CodecSpec.parse(codec).numcodec()
+        self.codec = numcodecs_compressor(CodecSpec.parse(codec))
         self.encoded = self._encode()
 
     def _encode(self) -> bytes:

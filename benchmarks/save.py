@@ -37,6 +37,7 @@ import xarray as xr
 from advisor.plan import workflow
 from advisor.plan.codecs import DEFAULT_CODEC, CodecSpec
 from advisor.run import workloads
+from advisor.store.encoding import numcodecs_compressor
 
 from . import (
     advisor_chunks,
@@ -79,7 +80,7 @@ def assert_shuffled(
     box = {d: slice(0, min(int(chunks[d]), da.sizes[d])) for d in da.dims}
     data = np.ascontiguousarray(da.isel(box).to_numpy())
     plain = dataclasses.replace(codec, shuffle="noshuffle")
-    if len(first_chunk(path, name, zarr_format)) == len(plain.numcodec().encode(data)):
+    if len(first_chunk(path, name, zarr_format)) == len(numcodecs_compressor(plain).encode(data)):
         raise AssertionError(
             f"{codec} stored a {name} chunk in exactly the bytes of {plain} "
             f"(zarr format {zarr_format}): the shuffle was silently ignored"
@@ -178,7 +179,7 @@ class _Layouts:
 
     def setup_cache(self) -> dict[str, dict[str, int]]:
         # asv keys setup_cache by where it is written: the subclasses share this one.
-        from advisor.plan.recommendation import DEFAULT_PATTERNS
+        from advisor.plan.policy.recommend import DEFAULT_PATTERNS
 
         sample_store()
         daily = schema_of(daily_store())

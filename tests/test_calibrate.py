@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor.plan.cost import rates, score
+from advisor.api.recommend import recommend
+from advisor.plan.cost.scores import rates, score
 from advisor.plan.errors import AdvisorError
 from advisor.plan.profile import BUILT_IN, CodecSpeed, StorageProfile
-from advisor.plan.recommendation import recommend
 from advisor.plan.schema import Schema
 from advisor.run.calibrate import TERMS, fit_profile, fit_rates, profile_from_rates
 from advisor.store.profiles import (

@@ -11,14 +11,9 @@ from flox.cohorts import find_group_cohorts
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor.plan.cost import (
-    FLOX_METHODS,
-    choose_flox_method,
-    dim_expectations,
-    floor_sum,
-    group_evidence,
-    score,
-)
+from advisor.plan.cost.flox import FLOX_METHODS, choose_flox_method, group_evidence
+from advisor.plan.cost.geometry import dim_expectations, floor_sum
+from advisor.plan.cost.scores import score
 from advisor.plan.patterns import Pattern
 from advisor.plan.profile import StorageProfile
 from advisor.plan.schema import Schema

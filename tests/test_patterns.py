@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from advisor.plan.errors import AdvisorError
+from advisor.plan.parse import parse_freq
 from advisor.plan.patterns import KINDS, DimAccess, Pattern, parse_pattern
 from advisor.plan.schema import Schema
 
@@ -99,17 +100,43 @@ def test_map_reads_one_level_and_member_of_a_4d_array() -> None:
 
 
 @pytest.mark.parametrize(
-    "freq", ["1D", "6h", "3D", "1W", "2W", "1MS", "ME", "2ME", "QS", "2QS", "2QE", "YS", "2MS"]
+    "freq",
+    [
+        *("1D", "6h", "3D", "1W", "2W", "1MS", "ME", "2ME", "QS", "2QS", "2QE", "YS", "2MS"),
+        *("90min", "3600s", "2YE", "W-MON", "2W-MON", "W-WED", "3W-SAT", "2W-SUN"),
+        # pandas' older spellings, compared with what pandas 3 calls them
+        *("M", "2M", "Q", "Y", "A", "2AS", "6H", "30T", "w-fri"),
+    ],
 )
-@pytest.mark.parametrize("start", ["2019-01-01T00:00", "2020-02-27T07:00"])
+@pytest.mark.parametrize(
+    "start", ["2019-01-01T00:00", "2020-02-27T07:00", "2019-01-06T00:00", "2019-01-07T23:00"]
+)
 def test_resample_groups_match_pandas(freq: str, start: str) -> None:
+    """The pattern's groups are pandas' own resample groups (starts on a Sunday, a Monday)."""
     n = 24 * 800
     s = Schema(("time",), (n,), 4, time_step=3600.0, time_start=start)
     times = pd.date_range(start, periods=n, freq="h")
-    expected = pd.Series(np.arange(n), index=times).groupby(pd.Grouper(freq=freq)).ngroup()
+    grouper = pd.Grouper(freq=parse_freq(freq).pandas)
+    expected = pd.Series(np.arange(n), index=times).groupby(grouper).ngroup()
     expected = expected.to_numpy()
     expected = np.unique(expected, return_inverse=True)[1]
     np.testing.assert_array_equal(Pattern("resample", (("freq", freq),)).groups(s), expected)
+
+
+@pytest.mark.parametrize("freq", ["2W-MON", "1D", "6h", "1MS", "QE", "YS", "M", "A", "H"])
+def test_one_frequency_parser_for_patterns_and_resample(freq: str) -> None:
+    """``resample:freq=2W-MON`` and ``--resample 2W-MON`` accept the same frequencies."""
+    assert parse_pattern(f"resample:freq={freq}").get("freq") == freq
+    pandas = parse_freq(freq, "--resample").pandas
+    assert pd.tseries.frequencies.to_offset(pandas) is not None  # pandas 3 takes the alias
+
+
+@pytest.mark.parametrize("freq", ["1X", "daily", "0D", "W-XYZ", "MS-MON", "", "1.5D"])
+def test_unknown_frequencies_are_refused_in_both_places(freq: str) -> None:
+    with pytest.raises(AdvisorError, match="unknown --resample frequency"):
+        parse_freq(freq, "--resample")
+    with pytest.raises(AdvisorError, match="unknown frequency"):
+        parse_pattern(f"resample:freq={freq}") if freq else Pattern("resample", (("freq", ""),))
 
 
 @pytest.mark.parametrize("by", ["month", "season"])

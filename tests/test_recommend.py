@@ -16,9 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import advisor
-from advisor.plan.cost import score
+from advisor.api.recommend import recommend
+from advisor.plan.cost.scores import score
 from advisor.plan.errors import AdvisorError
-from advisor.plan.recommendation import Recommendation, recommend
+from advisor.plan.policy.results import Recommendation
 from advisor.plan.schema import Schema
 
 YEAR = Schema(
@@ -383,3 +384,30 @@ def test_rechunk_from_the_current_chunks_pays_off() -> None:
     )
     assert "pays off after" in cost.sentence()
     assert recommend(YEAR, ["point-series"]).rechunk is None  # a bare shape has no current chunks
+
+
+def test_from_python_a_sample_entry_is_never_generated(tmp_path: Path) -> None:
+    """``advisor.recommend("era5_2019")`` reads metadata only: a sample entry without data is
+    an error naming the command that makes it, and nothing is written."""
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(
+        "sources:\n  era5_2019:\n    driver: zarr\n"
+        "    metadata: {sample: {year: 2019, hours: 48}}\n"
+        "    args: {urlpath: '{{ CATALOG_DIR }}/data/era5_2019.zarr', consolidated: true}\n"
+    )
+    with pytest.raises(AdvisorError, match="advisor sample-data"):
+        recommend("era5_2019", ["map"], catalog=catalog)
+    assert not (tmp_path / "data").exists()
+
+
+def test_the_pure_policy_takes_a_schema_and_a_profile() -> None:
+    """The planning core: a Schema, a StorageProfile and where it came from; no file read."""
+    from advisor.plan.policy.recommend import recommend as pure
+    from advisor.plan.profile import PRESETS
+
+    remote = PRESETS["object-store"]
+    rec = pure(YEAR, ["map"], profile=remote, profile_origin="a test")
+    assert rec.profile_origin == "a test" and rec.profile.latency == remote.latency
+    assert rec.to_dict() == recommend(YEAR, ["map"], profile="object-store").to_dict() | {
+        "profile_origin": "a test"
+    }

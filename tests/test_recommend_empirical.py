@@ -17,9 +17,10 @@ import pytest
 import xarray as xr
 
 from advisor.plan.codecs import DEFAULT_CODEC
-from advisor.plan.cost import score
+from advisor.plan.cost.scores import score
 from advisor.plan.schema import Schema
 from advisor.run import workloads
+from advisor.store.encoding import compressors
 
 pytestmark = pytest.mark.slow
 
@@ -45,7 +46,7 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("layouts")
     for name, chunks in LAYOUTS.items():
         path = folder / f"{name}.zarr"
-        encoding = {"cape": {"chunks": chunks, "compressors": DEFAULT_CODEC.compressors(3)}}
+        encoding = {"cape": {"chunks": chunks, "compressors": compressors(DEFAULT_CODEC, 3)}}
         ds.to_zarr(path, encoding=encoding, zarr_format=3, consolidated=True)
         out[name] = path
     return out

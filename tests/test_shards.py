@@ -14,11 +14,12 @@ import xarray as xr
 import zarr
 from zarr.storage import LocalStore, WrapperStore
 
+from advisor.api.recommend import recommend
 from advisor.plan.codecs import DEFAULT_CODEC
-from advisor.plan.cost import score, shard_index_bytes
+from advisor.plan.cost.geometry import shard_index_bytes
+from advisor.plan.cost.scores import score
 from advisor.plan.errors import AdvisorError
 from advisor.plan.patterns import parse_pattern
-from advisor.plan.recommendation import recommend
 from advisor.plan.schema import Schema
 from advisor.run import workloads
 from advisor.run.validate import plan_validation, run_validation

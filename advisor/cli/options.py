@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import typer
 
+from advisor.plan.policy.band import MAX_SIZE, MIN_SIZE
+from advisor.plan.units import compact_size
+
 Scheduler = typer.Option(
     None,
     "--scheduler",
@@ -20,5 +23,13 @@ Profile = typer.Option(
     "`advisor calibrate` saved, else the built-in local defaults).",
     show_default=False,
 )
-MinSize = typer.Option("10MB", "--min-size", help="Smallest chunk (shard), e.g. 10MB.")
-MaxSize = typer.Option("100MB", "--max-size", help="Largest chunk (shard), e.g. 100MB.")
+MinSize = typer.Option(
+    compact_size(MIN_SIZE),
+    "--min-size",
+    help=f"Smallest chunk (shard), e.g. {compact_size(MIN_SIZE)}.",
+)
+MaxSize = typer.Option(
+    compact_size(MAX_SIZE),
+    "--max-size",
+    help=f"Largest chunk (shard), e.g. {compact_size(MAX_SIZE)}.",
+)

@@ -15,7 +15,8 @@ from advisor.plan.errors import AdvisorError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from advisor.plan.recommendation import Recommendation
+    from advisor.plan.policy.results import Recommendation
+    from advisor.plan.schema import Schema
 
 
 @app.command("recommend")
@@ -65,8 +66,10 @@ def recommend_cmd(
     as_json: bool = Json,
 ) -> None:
     """Recommend a chunk shape for SOURCE (or --shape) read by the given access patterns."""
-    from advisor.plan.parse import parse_dims_map, parse_duration, parse_start
-    from advisor.plan.recommendation import DEFAULT_PATTERNS, recommend
+    from advisor.api.recommend import recommend
+    from advisor.plan.parse import parse_dims_map, parse_duration, parse_start, schema_from_shape
+    from advisor.plan.policy.recommend import DEFAULT_PATTERNS
+    from advisor.store.metadata import store_path
     from advisor.store.profiles import find_profile
 
     if zarr_format not in (2, 3):
@@ -79,21 +82,15 @@ def recommend_cmd(
     step = parse_duration(time_step) if time_step else None
     first = parse_start(start) if start else None
     if shape is not None:
-        from advisor.plan.parse import schema_from_shape
-
-        schema = schema_from_shape(
+        target: Schema | str = schema_from_shape(
             shape, dtype, dims_map=dims_map, time_step=step, time_start=first
         )
     else:
-        import dataclasses
-
-        from advisor.store.metadata import load_schema
-
-        schema = load_schema(source, dims=dims_map, catalog=catalog)  # type: ignore[arg-type]
-        overrides = {k: v for k, v in (("time_step", step), ("time_start", first)) if v}
-        schema = dataclasses.replace(schema, **overrides) if overrides else schema
+        assert source is not None
+        store_path(source, catalog, generate=True)  # a sample entry's data is made once, here
+        target = source
     rec = recommend(
-        schema,
+        target,
         pattern or DEFAULT_PATTERNS,
         min_size=min_size,
         max_size=max_size,
@@ -102,6 +99,10 @@ def recommend_cmd(
         threads_per_worker=threads,
         shards=shards,
         top=top,
+        dims=dims_map if shape is None else None,
+        catalog=catalog,
+        time_step=step,
+        time_start=first,
     )
     if as_json:
         typer.echo(json.dumps(rec.to_dict(), indent=2))
@@ -114,6 +115,7 @@ def _show(rec: Recommendation, zarr_format: int) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from advisor.plan.units import format_seconds
     from advisor.plan.units import human_readable_size as size
 
     console = Console(highlight=False)
@@ -149,7 +151,7 @@ def _show(rec: Recommendation, zarr_format: int) -> None:
             "x".join(map(str, layout.chunks))
             + (f" in {'x'.join(map(str, layout.shards))}" if layout.shards else ""),
             size(layout.chunk_bytes),
-            *(f"{_seconds(c.seconds)} x{c.slowdown:.2f}" for c in layout.costs),
+            *(f"{format_seconds(c.seconds)} x{c.slowdown:.2f}" for c in layout.costs),
             style="bold green" if layout is rec.pick else None,
         )
     console.print(layouts)
@@ -158,7 +160,7 @@ def _show(rec: Recommendation, zarr_format: int) -> None:
     for column in ("pattern", "weight", "chunks", "read", "read/wanted", "seconds", "flox"):
         detail.add_column(column, justify="left" if column in ("pattern", "flox") else "right")
     for cost in rec.costs:
-        flox = cost.flox_method or ""
+        flox: str = cost.flox_method or ""
         if cost.groups_split is not None:
             flox += f", {cost.groups_split:.0%} split"
         detail.add_row(
@@ -167,7 +169,7 @@ def _show(rec: Recommendation, zarr_format: int) -> None:
             f"{cost.chunks_touched:.3g}",
             size(cost.bytes_read),
             f"{cost.amplification:.3g}",
-            _seconds(cost.seconds),
+            format_seconds(cost.seconds),
             flox,
         )
     console.print(detail)
@@ -209,8 +211,3 @@ def _show_beyond(console: Console, rec: Recommendation) -> None:
         )
     if rec.rechunk is not None:
         console.print(f"[bold]rechunking the current store[/bold]: {rec.rechunk.sentence()}")
-
-
-def _seconds(value: float) -> str:
-    """``0.0538`` -> ``53.8 ms``; ``2.5`` -> ``2.5 s``."""
-    return f"{value:.3g} s" if value >= 1 else f"{value * 1000:.3g} ms"

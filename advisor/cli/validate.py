@@ -65,7 +65,7 @@ def validate_command(
     from rich.console import Console
 
     from advisor.plan.errors import AdvisorError
-    from advisor.plan.recommendation import DEFAULT_PATTERNS
+    from advisor.plan.policy.recommend import DEFAULT_PATTERNS
     from advisor.run import workloads
     from advisor.run.cluster import dask_client
     from advisor.run.validate import DEFAULT_HOURS, parse_layout, plan_validation, run_validation

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from advisor.plan.codecs import DEFAULT_CODEC, CodecSpec, ZarrFormat
 from advisor.plan.errors import AdvisorError
+from advisor.plan.policy.band import MAX_SIZE, MIN_SIZE
 from advisor.plan.profile import BUILT_IN, StorageProfile
 from advisor.plan.workflow import STATISTICS, Statistic
 from advisor.run.cluster import ClusterSpec
@@ -65,7 +66,7 @@ RECHUNK_THRESHOLD = 4
 """Dask's ``array.rechunk.threshold``: a task rechunk is local while its pieces number fewer than
 this many times the input and output chunks together."""
 
-SHARD_BYTES = 100e6
+SHARD_BYTES: float = MAX_SIZE
 """Upper size of a shard grown from the chunks along time (the top of the advisor's chunk band)."""
 
 VERIFY_BYTES = 64e6
@@ -581,7 +582,7 @@ def plan_copies(
     overwrite: bool = False,
     profile: StorageProfile | None = None,
     profile_origin: str = BUILT_IN,
-    band: tuple[float | str, float | str] = ("10MB", "100MB"),
+    band: tuple[float | str, float | str] = (MIN_SIZE, MAX_SIZE),
 ) -> tuple[ApplyPlan, ...]:
     """Decide and estimate everything ``advisor apply`` will do, one plan per output (pure: no I/O).
 
@@ -745,7 +746,8 @@ def _advised_layouts(
     notes: list[str],
 ) -> list[_Layout]:
     """The advisor's layout for the patterns, or its two copies when two outputs are given."""
-    from advisor.plan.recommendation import DEFAULT_PATTERNS, TWO_COPY_FACTOR, recommend
+    from advisor.plan.policy.copies import TWO_COPY_FACTOR
+    from advisor.plan.policy.recommend import DEFAULT_PATTERNS, recommend
 
     given = list(patterns) or list(DEFAULT_PATTERNS)
     if not patterns:

@@ -1,15 +1,15 @@
-"""Compressor specifications: parse ``blosc:zstd:3:shuffle``, build zarr 2 or 3 codecs, print snippets.
+"""Compressor specifications: parse ``blosc:zstd:3:shuffle`` and print the snippet that builds one.
 
 One :class:`CodecSpec` value describes a compressor the same way for every
 consumer: the encoding that ``recommend`` prints, the store ``apply`` writes and
-the grid the benchmarks sweep. zarr 3 and numcodecs are imported only when
-codec objects are built.
+the grid the benchmarks sweep. The codec objects themselves (numcodecs, ``zarr.codecs``)
+are built by :mod:`advisor.store.encoding`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from advisor.plan.errors import AdvisorError
 
@@ -75,13 +75,13 @@ class CodecSpec:
                 raise AdvisorError(
                     f"unknown shuffle {parts[3]!r} in {text!r}: use noshuffle, shuffle or bitshuffle"
                 )
-            return cls("blosc", cname, level, shuffle)  # type: ignore[arg-type]
+            return cls("blosc", cname, level, shuffle)
         if len(parts) > 2:
             raise AdvisorError(f"codec {family!r} takes only a level, got {text!r}: {hint}")
         level = _level(
             parts[1] if len(parts) > 1 else ("3" if family == "zstd" else "5"), family, text
         )
-        return cls(family, None, level, None)  # type: ignore[arg-type]
+        return cls(family, None, level, None)
 
     def __str__(self) -> str:
         if self.family == "none":
@@ -98,38 +98,6 @@ class CodecSpec:
         if self.family == "blosc":
             return f"Blosc {self.cname} {self.clevel} {self.shuffle}"
         return f"{self.family.capitalize()} level {self.clevel}"
-
-    def numcodec(self) -> Any:
-        """The numcodecs codec (zarr format 2, and raw encode/decode), or None for no compression."""
-        import numcodecs
-
-        if self.family == "none":
-            return None
-        if self.family == "blosc":
-            shuffle = {"noshuffle": 0, "shuffle": 1, "bitshuffle": 2}[self.shuffle or "shuffle"]
-            return numcodecs.Blosc(cname=self.cname, clevel=self.clevel, shuffle=shuffle)
-        if self.family == "zstd":
-            return numcodecs.Zstd(level=self.clevel)
-        return numcodecs.GZip(level=self.clevel)
-
-    def zarr3_codec(self, itemsize: int = 4) -> Any:
-        """The ``zarr.codecs`` bytes-to-bytes codec for zarr format 3, or None."""
-        from zarr import codecs
-
-        if self.family == "none":
-            return None
-        if self.family == "blosc":
-            return codecs.BloscCodec(
-                cname=self.cname, clevel=self.clevel, shuffle=self.shuffle, typesize=itemsize
-            )
-        if self.family == "zstd":
-            return codecs.ZstdCodec(level=self.clevel)
-        return codecs.GzipCodec(level=self.clevel)
-
-    def compressors(self, zarr_format: ZarrFormat, itemsize: int = 4) -> list[Any] | None:
-        """The value of xarray's ``encoding[var]["compressors"]`` for ``zarr_format`` (None: none)."""
-        codec = self.numcodec() if zarr_format == 2 else self.zarr3_codec(itemsize)
-        return None if codec is None else [codec]
 
     def snippet(self, zarr_format: ZarrFormat) -> tuple[str, str]:
         """Python source that builds this codec: ``(import line, expression)`` for a snippet.
@@ -179,33 +147,3 @@ def _level(text: str, family: str, whole: str) -> int:
             f"{family} level {level} in {whole!r} is out of range: use {allowed.start}..{allowed.stop - 1}"
         )
     return level
-
-
-def encoding_for(
-    variables: list[str] | tuple[str, ...],
-    chunks: tuple[int, ...],
-    codec: CodecSpec = DEFAULT_CODEC,
-    zarr_format: ZarrFormat = 3,
-    itemsize: int = 4,
-    shards: tuple[int, ...] | None = None,
-) -> dict[str, dict[str, Any]]:
-    """The ``encoding=`` argument of ``Dataset.to_zarr`` for ``variables``.
-
-    Examples
-    --------
-    >>> enc = encoding_for(["cape"], (32, 60, 80), zarr_format=2)
-    >>> enc["cape"]["chunks"], type(enc["cape"]["compressors"][0]).__name__
-    ((32, 60, 80), 'Blosc')
-    """
-    if shards is not None and zarr_format != 3:
-        raise AdvisorError("shards need zarr format 3: pass --zarr-format 3 or drop --shards")
-    out: dict[str, dict[str, Any]] = {}
-    for name in variables:
-        enc: dict[str, Any] = {
-            "chunks": tuple(chunks),
-            "compressors": codec.compressors(zarr_format, itemsize),
-        }
-        if shards is not None:
-            enc["shards"] = tuple(shards)
-        out[name] = enc
-    return out

@@ -1,5 +1,5 @@
 """Parsing what users type: ``key=value`` lists, shapes, dims maps, dtypes, sizes, time steps,
-start times.
+resampling frequencies, start times.
 
 One parser per concept, shared by the CLI, the Python API and the benchmarks. Pure: the standard
 library and numpy.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import Literal, NamedTuple
 
 from advisor.plan.errors import AdvisorError
 from advisor.plan.schema import ROLES, Schema, assign_roles
@@ -29,7 +30,7 @@ def pairs(text: str, what: str, example: str) -> list[tuple[str, str]]:
     ...
     advisor.plan.errors.AdvisorError: --chunks 'time=3,time=4' names time twice: name it once
     """
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for part in text.split(","):
         key, sep, value = part.partition("=")
         key, value = key.strip(), value.strip()
@@ -150,6 +151,81 @@ def parse_duration(text: str) -> float:
     if seconds <= 0:
         raise AdvisorError(f"time step {text!r} is not positive")
     return seconds
+
+
+FreqUnit = Literal["s", "min", "h", "D", "W", "MS", "ME", "QS", "QE", "YS", "YE"]
+"""A resampling unit, spelt as pandas 3 spells it."""
+
+_FREQ = re.compile(
+    r"^\s*(\d*)\s*(s|S|min|T|h|H|D|d|W|w|MS|ME|M|QS|QE|Q|YS|YE|Y|AS|A)(?:-(\w+))?\s*$"
+)
+_FREQ_UNITS: dict[str, FreqUnit] = {
+    **{"s": "s", "S": "s", "min": "min", "T": "min", "h": "h", "H": "h", "D": "D", "d": "D"},
+    **{"W": "W", "w": "W", "MS": "MS", "ME": "ME", "M": "ME", "QS": "QS", "QE": "QE", "Q": "QE"},
+    **{"YS": "YS", "AS": "YS", "YE": "YE", "Y": "YE", "A": "YE"},
+}
+"""Every spelling accepted (pandas' older ones too: H, T, S, M, Q, Y, A, AS) -> pandas 3's."""
+
+WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+
+
+class Frequency(NamedTuple):
+    """A resampling frequency: ``multiple`` units; weeks end on ``week_end`` (0 = Monday).
+
+    Examples
+    --------
+    >>> parse_freq("2W-MON", "--resample")
+    Frequency(multiple=2, unit='W', week_end=0, explicit=True)
+    >>> parse_freq("M", "--resample").pandas, parse_freq("6H", "--resample").pandas
+    ('ME', '6h')
+    """
+
+    multiple: int
+    unit: FreqUnit
+    week_end: int = 6
+    explicit: bool = True
+    """The multiple was typed (``1D``), not implied (``D``)."""
+
+    @property
+    def pandas(self) -> str:
+        """The offset alias pandas 3 accepts for this frequency (``xr.Dataset.resample``)."""
+        anchor = f"-{WEEKDAYS[self.week_end]}" if self.unit == "W" and self.week_end != 6 else ""
+        return f"{self.multiple if self.explicit else ''}{self.unit}{anchor}"
+
+
+def parse_freq(text: str, where: str = "") -> Frequency:
+    """A resampling frequency such as ``1D``, ``6h``, ``2W-MON``, ``1MS``, ``QE`` or ``YS``.
+
+    The units the advisor can price: seconds, minutes, hours, days, weeks (ending on Sunday,
+    or on ``W-MON`` .. ``W-SUN``), months, quarters and years at their start (``MS``, ``QS``,
+    ``YS``) or end (``ME``, ``QE``, ``YE``), with a whole multiple; pandas' older spellings
+    (``H``, ``T``, ``S``, ``M``, ``Q``, ``Y``, ``A``, ``AS``) too. ``where`` names the option
+    in the error (``--resample``).
+
+    Examples
+    --------
+    >>> parse_freq(" 1D ").pandas, parse_freq("A").pandas, parse_freq("w-sun").pandas
+    ('1D', 'YE', 'W')
+    >>> parse_freq("1X", "--resample")
+    Traceback (most recent call last):
+    ...
+    advisor.plan.errors.AdvisorError: unknown --resample frequency '1X': use a pandas offset such as 1D, 6h, 1W or 1MS
+    """
+    match = _FREQ.match(text)
+    anchor = (match.group(3) or "SUN").upper() if match else ""
+    unit = _FREQ_UNITS[match.group(2)] if match else None
+    if (
+        match is None
+        or unit is None
+        or int(match.group(1) or 1) < 1
+        or anchor not in WEEKDAYS
+        or (match.group(3) is not None and unit != "W")
+    ):
+        what = f"{where} frequency" if where else "frequency"
+        raise AdvisorError(
+            f"unknown {what} {text!r}: use a pandas offset such as 1D, 6h, 1W or 1MS"
+        )
+    return Frequency(int(match.group(1) or 1), unit, WEEKDAYS.index(anchor), bool(match.group(1)))
 
 
 def schema_from_shape(

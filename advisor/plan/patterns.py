@@ -17,11 +17,11 @@ Pattern(kind='ml-batch', params=(('time', 32), ('latitude', 16)), weight=2.0)
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, NamedTuple, get_args
 
 from advisor.plan.errors import AdvisorError
+from advisor.plan.parse import parse_freq
 
 if TYPE_CHECKING:
     import numpy as np
@@ -74,8 +74,8 @@ REGION_SIZE = 16
 ClimatologyBy = Literal["month", "season"]
 CLIMATOLOGY_BY: tuple[ClimatologyBy, ...] = get_args(ClimatologyBy)
 
-_FREQ = re.compile(r"^(\d*)(min|h|H|D|W|MS|ME|M|QS|QE|Q|YS|YE|Y|AS|A)$")
-_FREQ_SECONDS = {"min": 60, "h": 3600, "H": 3600, "D": 86400, "W": 7 * 86400}
+_FIXED_SECONDS = {"s": 1, "min": 60, "h": 3600, "D": 86400}
+_WEEK = 7 * 86400
 
 
 class DimAccess(NamedTuple):
@@ -83,7 +83,7 @@ class DimAccess(NamedTuple):
 
     length: int
     stride: int
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count: the model's name for it
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +147,7 @@ DimAccess(length=1, stride=1, count=30))
             if self.kind == "ml-batch" and length > 1:
                 given = self.get("stride")
                 overlap = int(self.get("overlap", 0))  # type: ignore[arg-type]
-                stride = int(given) if given is not None else max(1, length - overlap)  # type: ignore[arg-type]
+                stride = int(given) if given is not None else max(1, length - overlap)
             count = (n - length) // stride + 1
             out.append(DimAccess(length, stride, count))
             logger.debug("%s along %s (%s): %s", self, schema.dims[axis], role, out[-1])
@@ -174,21 +174,21 @@ DimAccess(length=1, stride=1, count=30))
             if time_axis is not None:
                 lengths[time_axis] = int(self.get("steps", 1))  # type: ignore[arg-type]
         elif self.kind == "ml-batch":
-            for role, size in ML_PATCH.items():
-                if (axis := schema.axis_of(role)) is not None:
-                    lengths[axis] = size
+            for name, size in ML_PATCH.items():
+                if (found := schema.axis_of(name)) is not None:
+                    lengths[found] = size
         if self.kind in PER_DIM:
             for key, value in self.params:
                 if key in PARAMETERS[self.kind]:
                     continue
-                axis = schema.axis_of(key)
-                if axis is None:
+                found = schema.axis_of(key)
+                if found is None:
                     raise AdvisorError(
                         f"pattern {self.kind} has no parameter or dimension {key!r}: use "
                         f"{', '.join(PARAMETERS[self.kind])} or a dimension "
                         f"({', '.join(schema.dims)})"
                     )
-                lengths[axis] = int(value)
+                lengths[found] = int(value)
         return lengths
 
     def groups(self, schema: Schema) -> np.ndarray:
@@ -224,37 +224,41 @@ DimAccess(length=1, stride=1, count=30))
 def _bins(times: np.ndarray, freq: str) -> np.ndarray:
     """The resampling bin of each time, as pandas makes them.
 
-    Fixed frequencies (min, h, D) count from the first day's midnight (pandas'
-    ``origin="start_day"``); calendar ones (W = Monday..Sunday, months,
-    quarters, years) from the period holding the first time, whose start
-    (MS, QS, YS) or end (W, ME, QE, YE) anchors multiples such as 2W.
+    Fixed frequencies (s, min, h, D) count from the first day's midnight (pandas'
+    ``origin="start_day"``); calendar ones (weeks ending on Sunday or on ``W-MON`` ..
+    ``W-SAT``, months, quarters, years) from the period holding the first time, whose
+    start (MS, QS, YS) or end (W, ME, QE, YE) anchors multiples such as 2W.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> days = np.datetime64("2019-01-05", "s") + np.arange(4) * np.timedelta64(86400, "s")
+    >>> _bins(days, "W").tolist(), _bins(days, "W-SAT").tolist()  # Sat 5 .. Tue 8 January
+    ([0, 0, 1, 1], [0, 1, 1, 1])
     """
     import numpy as np
 
-    match = _FREQ.match(freq)
-    assert match is not None  # checked when the pattern was made
-    multiple, unit = int(match.group(1) or 1), match.group(2)
+    frequency = parse_freq(freq)
+    multiple, unit = frequency.multiple, frequency.unit
     seconds = times.astype(np.int64)
-    if unit in ("min", "h", "H", "D"):
+    if unit in _FIXED_SECONDS:
         origin = int(times[0].astype("datetime64[D]").astype("datetime64[s]").astype(np.int64))
-        return (seconds - origin) // (_FREQ_SECONDS[unit] * multiple)
-    if unit == "W":  # 1970-01-05 was a Monday
-        periods = (seconds - 4 * 86400) // _FREQ_SECONDS["W"]
+        return (seconds - origin) // (_FIXED_SECONDS[unit] * multiple)
+    if unit == "W":  # 1970-01-01 was a Thursday (weekday 3); weeks start the day after week_end
+        first_day = (frequency.week_end + 1) % 7
+        periods = (seconds + (3 - first_day) * 86400) // _WEEK
     else:
         months = times.astype("datetime64[M]").astype(np.int64)
         periods = months // {"M": 1, "Q": 3}.get(unit[0], 12)
     periods = periods - periods[0]
-    if unit in ("W", "M", "ME", "Q", "QE", "Y", "YE", "A"):  # anchored on the first period's end
+    if unit in ("W", "ME", "QE", "YE"):  # anchored on the first period's end
         periods = periods + multiple - 1
     return periods // multiple
 
 
 def _check_param(kind: PatternKind, key: str, value: int | str) -> None:
     if key == "freq":
-        if not isinstance(value, str) or not _FREQ.match(value):
-            raise AdvisorError(
-                f"unknown frequency {value!r} in {kind}: use e.g. freq=1D, 6h, 1W, 1MS, QS or YS"
-            )
+        parse_freq(str(value))
         return
     if key == "by":
         if value not in CLIMATOLOGY_BY:
@@ -309,7 +313,7 @@ region-series, map, ml-batch, resample, climatology, full-scan
                 raise AdvisorError(
                     f"malformed parameter {part.strip()!r} in pattern {text!r}: write key=value"
                 )
-            known = PARAMETERS[kind]  # type: ignore[index]
+            known = PARAMETERS[kind]
             if key not in known and kind not in PER_DIM:
                 listed = ", ".join(known) if known else "no parameters"
                 raise AdvisorError(f"unknown parameter {key!r} for {kind}: it takes {listed}")
@@ -324,4 +328,4 @@ region-series, map, ml-batch, resample, climatology, full-scan
                 raise AdvisorError(
                     f"parameter {key}={value!r} of {kind} is not a whole number"
                 ) from None
-    return Pattern(kind, tuple(params), weight)  # type: ignore[arg-type]
+    return Pattern(kind, tuple(params), weight)

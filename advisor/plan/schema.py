@@ -185,7 +185,7 @@ class Schema:
         """The axis of a dim given by name or by role, or None."""
         if name in self.dims:
             return self.dims.index(name)
-        if name in ROLES and (dim := self.dim_of(name)) is not None:  # type: ignore[arg-type]
+        if name in ROLES and (dim := self.dim_of(name)) is not None:
             return self.dims.index(dim)
         return None
 
@@ -242,17 +242,17 @@ def assign_roles(
     """
     attrs = attrs or {}
     dims_map = dict(dims_map or {})
-    for role, dim in dims_map.items():
-        if role not in ROLES or role == "other":
+    for name, dim in dims_map.items():
+        if name not in ROLES or name == "other":
             raise AdvisorError(
-                f"unknown role {role!r} in --dims: use {', '.join(r for r in ROLES if r != 'other')}"
+                f"unknown role {name!r} in --dims: use {', '.join(r for r in ROLES if r != 'other')}"
             )
         if dim not in dims:
             raise AdvisorError(
-                f"--dims maps {role} to {dim!r}, which is not a dimension here: "
+                f"--dims maps {name} to {dim!r}, which is not a dimension here: "
                 f"the dimensions are {', '.join(dims)}"
             )
-    forced = {dim: role for role, dim in dims_map.items()}
+    forced = {dim: name for name, dim in dims_map.items()}
     taken = set(dims_map)
     roles: list[Role] = []
     for dim in dims:

@@ -26,6 +26,21 @@ def human_readable_size(nbytes: float) -> str:
     return f"{value:.{digits}f} {unit}"
 
 
+def compact_size(nbytes: int) -> str:
+    """Bytes as typed on a command line, in the largest decimal unit that holds them whole
+    (what :func:`advisor.plan.parse.parse_size` reads back).
+
+    Examples
+    --------
+    >>> compact_size(10_000_000), compact_size(100_000_000), compact_size(1_500)
+    ('10MB', '100MB', '1500B')
+    """
+    for unit, scale in (("TB", 10**12), ("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
+        if nbytes >= scale and nbytes % scale == 0:
+            return f"{nbytes // scale}{unit}"
+    return f"{nbytes}B"
+
+
 def format_seconds(value: float | None) -> str:
     """Seconds with a unit read at a glance, three significant digits; a dash when unknown.
 

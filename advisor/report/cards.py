@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from advisor.plan.errors import AdvisorError
 
 if TYPE_CHECKING:
-    from advisor.plan.recommendation import Recommendation
+    from advisor.plan.policy.results import Recommendation
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def card_for_store(
     A store that cannot be opened, or that the advisor rejects, gives a card
     with :attr:`Card.error` set instead of an exception.
     """
-    from advisor.plan.recommendation import recommend
+    from advisor.plan.policy.recommend import recommend
     from advisor.run.workloads import open_for_reads
     from advisor.store.metadata import schema_from_dataset
 

@@ -24,7 +24,7 @@ from advisor.report.plots import heat_colours
 from advisor.report.tables import BALANCE_BANDWIDTH, FASTEST_MIN_RATIO, Goal, save_choices
 
 if TYPE_CHECKING:
-    from advisor.plan.recommendation import Layout
+    from advisor.plan.policy.results import Layout
     from advisor.report.build import Missing, Report
     from advisor.report.cards import Card
     from advisor.report.environment import Fact

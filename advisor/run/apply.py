@@ -42,8 +42,10 @@ import numpy as np
 from advisor.plan.apply import OLD_MARK, TEMP_MARK, ApplyPlan, DatasetLayout, plan_copies
 from advisor.plan.codecs import CodecSpec, ZarrFormat
 from advisor.plan.errors import AdvisorError
+from advisor.plan.policy.band import MAX_SIZE, MIN_SIZE
 from advisor.plan.units import human_readable_size
 from advisor.run.cluster import ClusterSpec
+from advisor.store.encoding import compressors
 from advisor.store.metadata import store_size
 from advisor.store.publish import move_into_place
 
@@ -306,7 +308,7 @@ def prepare(
     shards: bool = False,
     overwrite: bool = False,
     profile: str | None = None,
-    band: tuple[float | str, float | str] = ("10MB", "100MB"),
+    band: tuple[float | str, float | str] = (MIN_SIZE, MAX_SIZE),
     generate: bool = True,
 ) -> tuple[ApplyPlan, ...]:
     """Resolve and check the sources, the outputs and the profile, read the layouts, and plan
@@ -769,7 +771,7 @@ def _check_store(plan: ApplyPlan, computed: xr.Dataset, stored: xr.Dataset) -> N
             raise fail(f"coordinate {name} differs")
     group = zarr.open_consolidated(str(plan.temp), mode="r", zarr_format=plan.zarr_format)
     itemsize = plan.itemsize
-    want_codec = tuple(plan.codec.compressors(plan.zarr_format, itemsize) or ())
+    want_codec = tuple(compressors(plan.codec, plan.zarr_format, itemsize) or ())
     for var in plan.variables:
         if dict(stored[var].attrs) != dict(computed[var].attrs):
             raise fail(f"the attributes of {var} differ")

@@ -9,7 +9,7 @@ with zarr-python, and scans and resamples run on Dask
 (:func:`advisor.run.workloads.replay`); each codec of :data:`CODECS` encodes and
 decodes real sample blocks with numcodecs, in one thread as zarr-python does.
 
-The model's seconds are linear in its rates (:attr:`advisor.plan.cost.Scores.terms`),
+The model's seconds are linear in its rates (:attr:`advisor.plan.cost.scores.Scores.terms`),
 so the constants are fitted by non-negative least squares on relative errors
 (:func:`fit_rates`): the per-request overhead, latency and bandwidth from the
 reads (the decode speed is the codec's), then Dask's per-task and
@@ -39,10 +39,11 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from advisor.plan.codecs import DEFAULT_CODEC, CodecSpec
-from advisor.plan.cost import TERMS, rates, score
+from advisor.plan.cost.scores import TERMS, rates, score
 from advisor.plan.errors import AdvisorError
 from advisor.plan.patterns import REDUCTIONS, parse_pattern
 from advisor.plan.profile import PRESETS, CodecSpeed, StorageProfile
+from advisor.store.encoding import numcodecs_compressor
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -141,7 +142,7 @@ class Timing:
     predicted: float = math.nan
     """By the calibrated profile."""
     terms: tuple[float, ...] = ()
-    """The model's terms for this access (see :data:`advisor.plan.cost.TERMS`)."""
+    """The model's terms for this access (see :data:`advisor.plan.cost.scores.TERMS`)."""
 
     def to_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
@@ -200,7 +201,7 @@ class Calibration:
 def fit_rates(
     terms: np.ndarray, seconds: np.ndarray, fixed: np.ndarray, free: Sequence[int]
 ) -> np.ndarray:
-    """Rates (see :func:`advisor.plan.cost.rates`) that best explain ``seconds``, the ``free`` ones fitted.
+    """Rates (see :func:`advisor.plan.cost.scores.rates`) that best explain ``seconds``, the ``free`` ones fitted.
 
     Minimises the squared *relative* error ``(terms @ rates - seconds) / seconds``
     over non-negative values of the rates at ``free`` (the others keep their
@@ -240,7 +241,7 @@ def fit_rates(
 
 
 def profile_from_rates(base: StorageProfile, values: np.ndarray, **extra: Any) -> StorageProfile:
-    """``base`` with the constants of :data:`~advisor.plan.cost.TERMS` set from ``values`` (floored).
+    """``base`` with the constants of :data:`~advisor.plan.cost.scores.TERMS` set from ``values`` (floored).
 
     Examples
     --------
@@ -494,7 +495,7 @@ def _codec_speed(spec: CodecSpec, blocks: Sequence[np.ndarray], repeats: int = 3
     no threads of its own); the best of ``repeats`` per block."""
     from concurrent.futures import ThreadPoolExecutor
 
-    codec = spec.numcodec()
+    codec = numcodecs_compressor(spec)
 
     def timed(block: np.ndarray) -> tuple[float, float, int]:
         encode = decode = math.inf
@@ -527,7 +528,7 @@ def _zarr_concurrency() -> int:
 def _write_layouts(ds: xr.Dataset, root: str | Path, hours: int) -> dict[str, str | Path]:
     """The month written once per chunking of :data:`LAYOUTS` (zarr 3, the default codec, the
     encoding :func:`advisor.run.workloads.save` gives; from memory, so no Dask task writes)."""
-    from advisor.plan.codecs import encoding_for
+    from advisor.store.encoding import encoding_for
 
     paths: dict[str, str | Path] = {}
     for name, chunks in LAYOUTS.items():

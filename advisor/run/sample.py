@@ -843,7 +843,8 @@ def write_year(
     ...     xr.open_zarr(path).cape.encoding["chunks"]
     (3, 121, 161)
     """
-    from advisor.plan.codecs import DEFAULT_CODEC, encoding_for
+    from advisor.plan.codecs import DEFAULT_CODEC
+    from advisor.store.encoding import encoding_for
 
     target = check_target(
         out_dir, year, hours=hours, seed=seed, overwrite=overwrite, zarr_format=zarr_format

@@ -29,13 +29,15 @@ import numpy as np
 
 from advisor.plan.candidates import candidate_grid
 from advisor.plan.codecs import DEFAULT_CODEC, CodecSpec
-from advisor.plan.cost import score
+from advisor.plan.cost.scores import score
 from advisor.plan.errors import AdvisorError
 from advisor.plan.patterns import REDUCTIONS, Pattern, parse_pattern
-from advisor.plan.recommendation import MAX_SIZE, MIN_SIZE, recommend
+from advisor.plan.policy.band import MAX_SIZE, MIN_SIZE
+from advisor.plan.policy.recommend import recommend
 from advisor.plan.units import human_readable_size
 from advisor.run.calibrate import CONSOLIDATED_WARNING
 from advisor.store.metadata import store_size
+from advisor.store.profiles import resolve_profile
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -274,7 +276,7 @@ def plan_validation(
     """The layouts to measure and the model's seconds for them (pure: nothing is read).
 
     The model's pick and its next ``top``, the alternatives of
-    :func:`advisor.plan.recommendation.recommend` (current, dask "auto", zarr's
+    :func:`advisor.plan.policy.recommend.recommend` (current, dask "auto", zarr's
     guess, the workflow's, each pattern's own pick), the best layout beyond
     the band and the two copies when the model proposes them, ``spread``
     in-band shapes as unlike each other as possible, and ``layouts``.
@@ -282,10 +284,12 @@ def plan_validation(
     parsed = tuple(parse_pattern(p) for p in patterns)
     if spread < 0 or top < 0:
         raise AdvisorError("--top and --spread take 0 or more layouts")
+    resolved, origin = resolve_profile(profile)
     rec = recommend(
         schema,
         parsed,
-        profile=profile,
+        profile=resolved,
+        profile_origin=origin,
         shards=shards,
         top=top,
         min_size=min_size,

@@ -193,7 +193,7 @@ def save(
     two tasks write into the same stored object. With ``compute=False`` only
     the metadata is written and the returned ``Delayed`` writes the data.
     """
-    from advisor.plan.codecs import encoding_for
+    from advisor.store.encoding import encoding_for
 
     dims = list(ds.dims)
     chunk_dims = {d: int(chunks.get(d, ds.sizes[d])) for d in dims}

@@ -1,0 +1,112 @@
+"""``advisor.recommend``: resolve a source and a profile, then ask the pure policy.
+
+The source is a :class:`~advisor.plan.schema.Schema`, an xarray Dataset, a Zarr store path
+or a catalog entry name (read for its metadata only, never written: a sample entry without
+data raises the :class:`~advisor.plan.errors.AdvisorError` that names the
+``advisor sample-data`` command); the profile a :class:`~advisor.plan.profile.StorageProfile`,
+a preset name or a JSON file (:func:`advisor.store.profiles.resolve_profile`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from advisor.plan.candidates import MAX_CANDIDATES
+from advisor.plan.codecs import DEFAULT_CODEC, CodecSpec
+from advisor.plan.patterns import Pattern
+from advisor.plan.policy import recommend as policy
+from advisor.plan.policy.band import MAX_SIZE, MIN_SIZE, SAFETY
+from advisor.plan.policy.recommend import DEFAULT_PATTERNS
+from advisor.plan.policy.results import Recommendation
+from advisor.plan.profile import StorageProfile
+from advisor.plan.schema import Schema, assign_roles
+from advisor.store.profiles import resolve_profile
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+
+def recommend(
+    source: Schema | xr.Dataset | str | Path,
+    patterns: Sequence[Pattern | str] = DEFAULT_PATTERNS,
+    *,
+    min_size: float | str = MIN_SIZE,
+    max_size: float | str = MAX_SIZE,
+    profile: StorageProfile | str | None = None,
+    worker_memory: float | str | None = None,
+    threads_per_worker: int | None = None,
+    safety: float = SAFETY,
+    dims: Mapping[str, str] | None = None,
+    codec: CodecSpec = DEFAULT_CODEC,
+    max_candidates: int = MAX_CANDIDATES,
+    shards: bool = False,
+    top: int = 0,
+    catalog: str | Path | None = None,
+    time_step: float | None = None,
+    time_start: str | None = None,
+) -> Recommendation:
+    """Recommend a chunk shape for ``source`` read by ``patterns``.
+
+    Parameters
+    ----------
+    source
+        A :class:`Schema` (no data needed), an xarray Dataset, or a Zarr path /
+        catalog entry name (read for its metadata only; ``catalog`` is the catalog file).
+    profile
+        A :class:`StorageProfile`, a preset name or a JSON file (default: the
+        built-in local defaults; :func:`advisor.store.profiles.find_profile` finds the
+        user's calibration).
+    dims
+        Role -> dim overrides, e.g. ``{"time": "valid_time"}``.
+    time_step, time_start
+        Override the time step (seconds) and the first time (ISO) read from ``source``.
+
+    The other parameters are those of :func:`advisor.plan.policy.recommend.recommend`.
+
+    Examples
+    --------
+    >>> rec = recommend(Schema(("time", "x"), (8760, 1000), 4), ["map"], profile="object-store")
+    >>> rec.chunks, rec.profile_origin
+    ({'time': 2500, 'x': 1000}, 'built-in object-store preset')
+    """
+    schema = _schema(source, dims, catalog)
+    if time_step:
+        schema = dataclasses.replace(schema, time_step=time_step)
+    if time_start:
+        schema = dataclasses.replace(schema, time_start=time_start)
+    prof, origin = resolve_profile(profile)
+    return policy.recommend(
+        schema,
+        patterns,
+        min_size=min_size,
+        max_size=max_size,
+        profile=prof,
+        profile_origin=origin,
+        worker_memory=worker_memory,
+        threads_per_worker=threads_per_worker,
+        safety=safety,
+        codec=codec,
+        max_candidates=max_candidates,
+        shards=shards,
+        top=top,
+    )
+
+
+def _schema(
+    source: Schema | xr.Dataset | str | Path,
+    dims: Mapping[str, str] | None,
+    catalog: str | Path | None,
+) -> Schema:
+    """The schema of ``source``, its roles overridden by ``dims``; a store is never written."""
+    if isinstance(source, Schema):
+        if dims:
+            return dataclasses.replace(source, roles=assign_roles(source.dims, dims_map=dims))
+        return source
+    from advisor.store import metadata
+
+    if isinstance(source, str | Path):
+        return metadata.load_schema(str(source), dims=dims, catalog=catalog, generate=False)
+    return metadata.schema_from_dataset(source, dims=dims)

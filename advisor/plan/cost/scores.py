@@ -1,0 +1,239 @@
+"""Scores: the seconds each candidate chunk shape costs each access pattern, and their terms.
+
+Seconds per access, under a :class:`~advisor.plan.profile.StorageProfile`::
+
+    requests * request overhead + requests * latency / min(requests, parallel requests)
+    + bytes read / compression ratio / bandwidth
+    + max(waves * bytes read per chunk, chunk bytes) / decode speed
+    + tasks * task overhead + combined intermediate bytes / (combine speed * threads)
+    + one computation's overhead (reductions)
+    + waves * bytes read per chunk * slowdown(time steps, block bytes) / reduce speed
+    + the grouping's overhead (resample, climatology: labels, flox's plan)
+
+The last two lines are the grouped reductions' (resample, climatology): flox moves time
+last in each block, a transposing copy whose cost per byte grows with the block's size and
+time steps (:meth:`~advisor.plan.profile.StorageProfile.group_slowdown`).
+
+where ``waves = ceil(chunks touched / threads)``: chunks decode ``threads`` at a time.
+
+The seconds are linear in the profile's rates (:data:`TERMS`, :func:`rates`);
+:attr:`Scores.terms` holds what multiplies each, which is what
+:mod:`advisor.run.calibrate` fits to measurements.
+
+Interactive reads (point series, region series, maps, ML patches) go through
+zarr-python: no Dask tasks, up to ``concurrency`` requests in flight.
+Reductions (resample, climatology, full scan) read every chunk through Dask:
+one task per chunk plus the combine tasks of a tree reduction, with ``threads``
+requests in flight. With zarr 3 shards, a read costs each touched shard its
+index and each touched inner chunk a ranged request (a shard wholly wanted is
+one request, :func:`~advisor.plan.cost.geometry.whole_shards`); reductions read
+whole shards, one task each.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from advisor.plan.cost.flox import FLOX_METHODS, reduction_extra
+from advisor.plan.cost.geometry import expectations, shard_index_bytes, whole_shards
+from advisor.plan.patterns import GROUPED, REDUCTIONS, Pattern, parse_pattern
+from advisor.plan.profile import PRESETS, StorageProfile
+from advisor.plan.workflow import FloxMethod
+
+if TYPE_CHECKING:
+    from advisor.plan.schema import Schema
+
+TERMS: tuple[str, ...] = (
+    "request_overhead",
+    "latency",
+    "bandwidth",
+    "decode_speed",
+    "task_overhead",
+    "combine_speed",
+    "compute_overhead",
+    "reduce_speed",
+    "group_overhead",
+)
+"""The profile constants the seconds are linear in (speeds through their inverse)."""
+
+
+def rates(profile: StorageProfile) -> np.ndarray:
+    """Seconds per unit of each of :data:`TERMS`: overheads as they are, speeds inverted.
+
+    Examples
+    --------
+    >>> rates(StorageProfile(bandwidth=2e9)).tolist()[:3]
+    [0.00025, 0.0001, 5e-10]
+    """
+    return np.array(
+        [
+            profile.request_overhead,
+            profile.latency,
+            1 / profile.bandwidth,
+            1 / profile.decode_speed,
+            profile.task_overhead,
+            1 / profile.combine_speed,
+            profile.compute_overhead,
+            1 / profile.reduce_speed,
+            profile.group_overhead,
+        ]
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Scores:
+    """Per candidate (rows) and pattern (columns), the expected figures of one access.
+
+    ``groups_split`` is the share of calendar groups (one day, one month of one
+    year, ...) cut by a time-chunk boundary and ``flox_method`` the code of
+    flox's method in :data:`FLOX_METHODS`; they are NaN and -1 for patterns
+    that do not group.
+    """
+
+    chunks_touched: np.ndarray
+    bytes_read: np.ndarray
+    bytes_wanted: np.ndarray
+    amplification: np.ndarray
+    requests: np.ndarray
+    tasks: np.ndarray
+    seconds: np.ndarray
+    groups_split: np.ndarray
+    flox_method: np.ndarray
+    shards_touched: np.ndarray
+    """Shards touched per access (the chunks touched when the layout has no shards)."""
+    terms: np.ndarray
+    """``(candidates, patterns, len(TERMS))``: what multiplies each rate of :func:`rates`;
+    ``seconds == terms @ rates(profile)``, which :mod:`advisor.run.calibrate` fits."""
+
+    def method(self, row: int, column: int) -> FloxMethod | None:
+        """flox's method for candidate ``row`` and pattern ``column``, or None."""
+        code = int(self.flox_method[row, column])
+        return FLOX_METHODS[code] if code >= 0 else None
+
+
+def score(
+    schema: Schema,
+    candidates: np.ndarray,
+    patterns: Sequence[Pattern | str],
+    profile: StorageProfile | None = None,
+    shards: np.ndarray | None = None,
+) -> Scores:
+    """Score every candidate chunk shape (rows of ``candidates``) for every pattern.
+
+    With ``shards`` (one zarr 3 shard shape per candidate, whole multiples of
+    its chunk or whole dims) the candidates are the inner chunks: an
+    interactive read costs, per shard touched, one request for the shard
+    index (:func:`shard_index_bytes`) and one ranged request per inner chunk
+    (one request for the whole shard when every inner chunk of it is wanted),
+    the requests of one shard in turn as zarr-python issues them; a
+    reduction reads whole shards, one Dask task each (the store opened with
+    ``chunks=`` the shards), and decodes every inner chunk.
+
+    Examples
+    --------
+    >>> from advisor.plan.schema import Schema
+    >>> s = Schema(("time", "latitude", "longitude"), (8760, 121, 161), 4, time_step=3600.0)
+    >>> cands = np.array([[8760, 10, 10], [24, 121, 161]])
+    >>> scores = score(s, cands, ["point-series", "map"])
+    >>> scores.chunks_touched.tolist()
+    [[1.0, 221.0], [365.0, 1.0]]
+    >>> scores.seconds.argmin(axis=0).tolist()
+    [0, 1]
+    >>> sharded = score(s, np.array([[24, 121, 161]]), ["map"], shards=np.array([[240, 121, 161]]))
+    >>> sharded.requests.tolist(), sharded.shards_touched.tolist()
+    ([[2.0]], [[1.0]])
+    """
+    profile = PRESETS["local"] if profile is None else profile
+    parsed = [parse_pattern(p) for p in patterns]
+    candidates = np.asarray(candidates, dtype=np.int64)
+    if candidates.ndim != 2 or candidates.shape[1] != schema.ndim:
+        raise ValueError(f"candidates must be (n, {schema.ndim}), got {candidates.shape}")
+    shape = np.array(schema.shape, dtype=np.int64)
+    candidates = np.clip(candidates, 1, shape)
+    if shards is not None:
+        shards = np.clip(np.asarray(shards, dtype=np.int64), candidates, shape)
+        if shards.shape != candidates.shape:
+            raise ValueError(f"shards must be {candidates.shape} like the candidates")
+    n, p = len(candidates), len(parsed)
+    out = {
+        name: np.zeros((n, p))
+        for name in (
+            "chunks_touched",
+            "bytes_read",
+            "bytes_wanted",
+            "requests",
+            "tasks",
+            "seconds",
+            "shards_touched",
+        )
+    }
+    groups_split = np.full((n, p), np.nan)
+    flox_method = np.full((n, p), -1, dtype=np.int8)
+    terms = np.zeros((n, p, len(TERMS)))
+    chunk_bytes = np.prod(candidates, axis=1, dtype=np.float64) * schema.itemsize
+    if shards is not None:
+        per_shard = np.prod(shards // candidates, axis=1, dtype=np.float64)
+        index_bytes = shard_index_bytes(per_shard)
+        shard_bytes = np.prod(shards, axis=1, dtype=np.float64) * schema.itemsize
+    for j, pattern in enumerate(parsed):
+        accesses = pattern.accesses(schema)
+        touched, elements = expectations(schema, candidates, accesses)
+        bytes_read = elements * schema.itemsize
+        out["chunks_touched"][:, j] = touched
+        out["bytes_read"][:, j] = bytes_read
+        out["bytes_wanted"][:, j] = schema.itemsize * math.prod(a.length for a in accesses)
+        reduction = pattern.kind in REDUCTIONS
+        in_flight = profile.threads if reduction else profile.concurrency
+        # Dask reads a block (a chunk, or a whole shard) per task; zarr-python a chunk per request
+        block_bytes, blocks, requests, chains, stored = chunk_bytes, touched, touched, touched, 0.0
+        if shards is not None:
+            shards_hit, _ = expectations(schema, shards, accesses)
+            out["shards_touched"][:, j] = shards_hit
+            if reduction:
+                whole, inside = shards_hit, touched
+            else:
+                whole, inside = whole_shards(schema, candidates, shards, accesses)
+            # a whole shard is one request; part of one, its index then each chunk in turn
+            requests = shards_hit + touched - inside
+            chains = shards_hit
+            stored = (shards_hit - whole) * index_bytes
+            if reduction:
+                block_bytes, blocks = shard_bytes, shards_hit
+        else:
+            out["shards_touched"][:, j] = touched
+        out["requests"][:, j] = requests
+        term = terms[:, j]
+        term[:, 0] = np.maximum(requests, touched)
+        term[:, 1] = requests / np.minimum(chains, in_flight)
+        term[:, 2] = bytes_read / profile.compression_ratio + stored
+        # blocks decode in waves of `threads` at once, and no faster than one whole block
+        waves = np.ceil(blocks / profile.threads - 1e-9)
+        term[:, 3] = np.maximum(waves * bytes_read / blocks, np.minimum(block_bytes, bytes_read))
+        if reduction:
+            dask_chunks = candidates if shards is None else shards
+            if (
+                pattern.kind in GROUPED
+            ):  # flox's kernels run in the same waves, slower on big blocks
+                t = schema.axis_of("time")
+                steps = dask_chunks[:, t] if t is not None else np.ones(len(dask_chunks))
+                term[:, 7] = term[:, 3] * profile.group_slowdown(steps, block_bytes)
+            extra, combined, split, method = reduction_extra(schema, dask_chunks, pattern)
+            out["tasks"][:, j] = term[:, 4] = blocks + extra
+            term[:, 5] = combined / profile.threads
+            term[:, 6] = 1.0
+            term[:, 8] = 1.0 if pattern.kind in GROUPED else 0.0
+            groups_split[:, j] = split
+            flox_method[:, j] = method
+    out["seconds"] = terms @ rates(profile)
+    return Scores(
+        amplification=out["bytes_read"] / out["bytes_wanted"],
+        groups_split=groups_split,
+        flox_method=flox_method,
+        terms=terms,
+        **out,
+    )

@@ -1,0 +1,76 @@
+"""The paste-ready snippet: ``ds.chunk(...)`` and ``to_zarr(encoding=...)`` as Python source."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from advisor.plan.codecs import CodecSpec, ZarrFormat
+from advisor.plan.errors import AdvisorError
+from advisor.plan.schema import Schema
+
+
+def encoding_snippet(
+    schema: Schema,
+    chunks: Mapping[str, int],
+    shards: Mapping[str, int] | None,
+    codec: CodecSpec,
+    zarr_format: ZarrFormat = 3,
+) -> str:
+    """Python that rechunks ``ds`` to ``chunks`` (in ``shards``) and writes it with ``codec``.
+
+    Examples
+    --------
+    >>> from advisor.plan.codecs import DEFAULT_CODEC
+    >>> s = Schema(("time", "x"), (100, 10), 4)
+    >>> snippet = encoding_snippet(s, {"time": 100, "x": 10}, None, DEFAULT_CODEC, 2)
+    >>> print(snippet)  # doctest: +NORMALIZE_WHITESPACE
+    from numcodecs import Blosc
+    <BLANKLINE>
+    chunks = {"time": 100, "x": 10}
+    ds = ds.chunk(chunks)
+    for var in ds.variables.values():  # forget the source store's chunks and codecs
+        for key in ("chunks", "preferred_chunks", "compressors", "filters", "shards"):
+            var.encoding.pop(key, None)
+    encoding = {
+        name: {
+            "chunks": tuple(chunks.get(d, ds.sizes[d]) for d in ds[name].dims),
+            "compressors": [Blosc(cname="zstd", clevel=3, shuffle=Blosc.SHUFFLE)],
+        }
+        for name in ds.data_vars
+    }
+    ds.to_zarr("out.zarr", mode="w-", encoding=encoding, zarr_format=2, consolidated=True)
+    """
+    if shards is not None and zarr_format != 3:
+        raise AdvisorError("shards need zarr format 3: pass --zarr-format 3 or drop --shards")
+    head, expression = codec.snippet(zarr_format)
+    chunk_text = ", ".join(f'"{d}": {c}' for d, c in chunks.items())
+    names = repr(list(schema.variables)) if schema.variables else "ds.data_vars"
+    lines = [head, ""] if head else []
+    lines.append(f"chunks = {{{chunk_text}}}")
+    if shards is not None:
+        shard_text = ", ".join(f'"{d}": {c}' for d, c in shards.items())
+        lines += [
+            f"shards = {{{shard_text}}}",
+            "ds = ds.chunk(shards)  # one Dask chunk per shard: no two tasks write one shard",
+        ]
+    else:
+        lines.append("ds = ds.chunk(chunks)")
+    lines += [
+        "for var in ds.variables.values():  # forget the source store's chunks and codecs",
+        '    for key in ("chunks", "preferred_chunks", "compressors", "filters", "shards"):',
+        "        var.encoding.pop(key, None)",
+        "encoding = {",
+        "    name: {",
+        '        "chunks": tuple(chunks.get(d, ds.sizes[d]) for d in ds[name].dims),',
+    ]
+    if shards is not None:
+        lines.append('        "shards": tuple(shards.get(d, ds.sizes[d]) for d in ds[name].dims),')
+    lines += [
+        f'        "compressors": [{expression}],' if expression else '        "compressors": [],',
+        "    }",
+        f"    for name in {names}",
+        "}",
+        f'ds.to_zarr("out.zarr", mode="w-", encoding=encoding, zarr_format={zarr_format}, '
+        "consolidated=True)",
+    ]
+    return "\n".join(lines)
