@@ -87,7 +87,7 @@ def recommend_cmd(
     else:
         import dataclasses
 
-        from advisor.store.metadata import load_schema
+        from advisor.run.sources import load_schema
 
         schema = load_schema(source, dims=dims_map, catalog=catalog)  # type: ignore[arg-type]
         overrides = {k: v for k, v in (("time_step", step), ("time_start", first)) if v}
