@@ -20,9 +20,9 @@ import itertools
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 import numpy as np
 
@@ -176,31 +176,12 @@ def era5_like(year: int, *, hours: int | None = None, seed: int = 0) -> xr.Datas
     return ds
 
 
-def check_target(
-    out_dir: str | Path,
-    year: int,
-    *,
-    hours: int | None = None,
-    seed: int = 0,
-    overwrite: bool = False,
-    zarr_format: ZarrFormat = 2,
+def _check_target(
+    out_dir: Path, year: int, hours: int | None, seed: int, overwrite: bool, zarr_format: int
 ) -> Path:
-    """Validate a :func:`write_year` request without writing anything; return the store's path.
-
-    Raises :class:`AdvisorError` for a bad year, hours, seed or zarr format, an
-    output folder that cannot be written, or an existing store without ``overwrite``.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     check_target(Path(tmp) / "new" / "folder", 2019, hours=24).name
-    'era5_2019.zarr'
-    """
     check_request(year, hours, seed)
     if zarr_format not in (2, 3):
         raise AdvisorError(f"zarr format {zarr_format!r} is not supported: use 2 or 3")
-    out_dir = Path(out_dir)
     _check_writable(out_dir)
     target = store_path(out_dir, year)
     if (target.exists() or target.is_symlink()) and not overwrite:
@@ -232,10 +213,13 @@ def write_year(
     overwrite: bool = False,
     zarr_format: ZarrFormat = 2,
     progress: bool = False,
+    dry_run: bool = False,
 ) -> Path:
     """Write the sample for ``year`` to ``out_dir/era5_<year>.zarr`` and return that path.
 
-    Everything is validated first (:func:`check_target`). The store is written
+    Everything is validated first: a bad year, hours, seed or zarr format, an
+    output folder that cannot be written, or an existing store without
+    ``overwrite`` raise :class:`AdvisorError`. The store is written
     to a temporary sibling and published at the end
     (:func:`advisor.store.publish.publishing`), so a failure leaves neither a
     partial store nor a damaged old one, and a killed run's leftovers are what
@@ -249,20 +233,24 @@ def write_year(
     ----------
     progress
         Show a progress bar on stderr.
+    dry_run
+        Only validate the request: return the path, write nothing.
 
     Examples
     --------
     >>> import tempfile, xarray as xr
     >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     write_year(Path(tmp) / "new", 2019, dry_run=True).name, list(Path(tmp).iterdir())
     ...     path = write_year(tmp, 2019, hours=3)
     ...     xr.open_zarr(path).cape.encoding["chunks"]
+    ('era5_2019.zarr', [])
     (3, 121, 161)
     """
     from advisor.plan.codecs import DEFAULT_CODEC, encoding_for
 
-    target = check_target(
-        out_dir, year, hours=hours, seed=seed, overwrite=overwrite, zarr_format=zarr_format
-    )
+    target = _check_target(Path(out_dir), year, hours, seed, overwrite, zarr_format)
+    if dry_run:
+        return target
     ds = era5_like(year, hours=hours, seed=seed)
     chunks = (ds.cape.data.chunksize[0], LATITUDE.size, LONGITUDE.size)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -286,6 +274,56 @@ def write_year(
         with _progress_bar(target.name, len(writes), progress) as advance:
             _compute(writes, advance)
     return target
+
+
+class YearOptions(TypedDict, total=False):
+    """The options :func:`write_years` passes to :func:`write_year` for every year."""
+
+    hours: int | None
+    seed: int
+    overwrite: bool
+    zarr_format: ZarrFormat
+
+
+def write_years(
+    out_dir: str | Path,
+    years: Sequence[int],
+    *,
+    scheduler: str | None = None,
+    progress: bool = False,
+    **options: Unpack[YearOptions],
+) -> list[Path]:
+    """Write one store per year (:func:`write_year`); every year is checked before any is written.
+
+    The blocks are computed on the Dask cluster at ``scheduler`` if one is
+    named, else as :func:`write_year` computes them. With ``progress`` a line
+    on stderr says what is written, and a bar follows each year.
+    """
+    targets = [write_year(out_dir, year, dry_run=True, **options) for year in years]
+    if progress:
+        from rich.console import Console
+
+        hours = options.get("hours")
+        span = f"the first {hours} hours" if hours else "the whole year"
+        Console(stderr=True).print(
+            f"writing the synthetic ERA5-like sample for {', '.join(map(str, years))} "
+            f"({span}, seed {options.get('seed', 0)}, zarr format {options.get('zarr_format', 2)}) "
+            f"to {out_dir}",
+            soft_wrap=True,
+        )
+    with _cluster(scheduler):
+        for year in years:
+            write_year(out_dir, year, progress=progress, **options)
+    return targets
+
+
+def _cluster(scheduler: str | None) -> contextlib.AbstractContextManager[object]:
+    """The Dask cluster at ``scheduler`` if one is named, else nothing (Dask's local threads)."""
+    if scheduler is None:
+        return contextlib.nullcontext()
+    from advisor.run.cluster import dask_client
+
+    return dask_client(scheduler)
 
 
 @contextlib.contextmanager
