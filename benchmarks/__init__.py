@@ -57,8 +57,9 @@ import zarr  # noqa: F401
 from advisor.plan import workflow
 from advisor.plan.codecs import BLOSC_NAMES, DEFAULT_CODEC, SHUFFLES, CodecSpec
 from advisor.run import workloads
-from advisor.run.sample import MODEL_VERSION, SAMPLE_CHUNKS, write_year
+from advisor.run.sample import SAMPLE_CHUNKS, write_year
 from advisor.store.metadata import store_size
+from advisor.synth.grid import MODEL_VERSION
 
 if TYPE_CHECKING:
     from distributed import Client

@@ -14,8 +14,8 @@ import timeit
 import numpy as np
 
 from advisor.plan.codecs import CodecSpec
-from advisor.run.sample import VARIABLES
 from advisor.store.encoding import numcodecs_compressor
+from advisor.synth.grid import VARIABLES
 
 from . import block, codec_grid, scale, setup_timeout
 

@@ -584,7 +584,8 @@ def test_verification_catches_a_changed_value(
 ) -> None:
     import dataclasses
 
-    from advisor.run.apply import build_output, execute, open_sources, prepare, verify
+    from advisor.run.apply import build_output, execute, prepare, verify
+    from advisor.store.sources import open_sources
 
     (plan,) = prepare(
         [str(sample_store)], [tmp_path / "v.zarr"], cluster=SEED_CLUSTER, chunks={"time": 48}

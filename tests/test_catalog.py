@@ -1,7 +1,9 @@
-"""The intake catalog: the workflow's own calls, opening by name, generating, concatenating."""
+"""The intake catalog and sources: the workflow's own calls, opening by name, generating,
+concatenating, resolving a SOURCE to its store."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import intake
@@ -9,7 +11,10 @@ import numpy as np
 import pytest
 
 from advisor.plan.errors import AdvisorError
-from advisor.store.catalog import PROJECT_CATALOG, entry_names, get_entry, open_entries, open_entry
+from advisor.run.sources import ensure_sample, open_entries, open_entry
+from advisor.store import catalog as store_catalog
+from advisor.store.catalog import PROJECT_CATALOG, entry_names, get_entry
+from advisor.store.sources import resolve_source, resolve_sources
 from tests.conftest import SAMPLE_HOURS
 
 
@@ -98,6 +103,58 @@ def test_recommend_on_a_missing_sample_entry_generates_it_first(
     assert "generating the ERA5-like sample for 2019" in err
     assert (tmp_path / "data" / "era5_2019.zarr").is_dir()
     assert '"chunks"' in out
+
+
+def test_the_store_layer_never_writes_a_missing_sample(catalog_copy: Path) -> None:
+    # the store layer only names the command; generating is the run layer's (make=...)
+    with pytest.raises(AdvisorError, match="advisor sample-data --out"):
+        store_catalog.open_entry("era5_2021", catalog=catalog_copy)
+    with pytest.raises(AdvisorError, match="advisor sample-data --out"):
+        resolve_source("era5_2021", catalog_copy)
+    assert not (catalog_copy.parent / "data").exists()
+
+
+def test_ensure_sample_generates_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    catalog = _one_sample_entry(tmp_path, "year: 2021, hours: 2")
+    path = ensure_sample("era5_2021", catalog)
+    assert path == tmp_path / "data" / "era5_2021.zarr" and path.is_dir()
+    assert "generating the ERA5-like sample for 2021" in capsys.readouterr().err
+    assert ensure_sample("era5_2021", catalog) == path  # the second time it is only found
+    assert "generating" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("names", "message"),
+    [
+        # recommend's and apply's resolvers disagreed here; one resolver, one message each
+        (["/no/such/store.zarr"], "no Zarr store or catalog entry named '/no/such/store.zarr'"),
+        (
+            ["no_such_entry"],
+            "no Zarr store or catalog entry named 'no_such_entry' (the catalog has",
+        ),
+        (["{tmp}/notes.txt"], "cannot open"),  # a file, not a store
+        (["{tmp}/folder"], "cannot open"),  # a folder, not a store
+        ([], "no SOURCE given"),
+        (["{store}", "{store}/"], "a SOURCE is named twice"),
+    ],
+)
+def test_sources_resolve_with_one_set_of_messages(
+    tmp_path: Path, sample_store: Path, names: list[str], message: str
+) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    (tmp_path / "folder").mkdir()
+    names = [n.format(tmp=tmp_path, store=sample_store) for n in names]
+    with pytest.raises(AdvisorError, match=re.escape(message)) as info:
+        resolve_sources(names, PROJECT_CATALOG)
+    assert "\n" not in str(info.value)
+
+
+def test_a_store_path_and_an_entry_resolve_alike(sample_catalog: Path) -> None:
+    store = sample_catalog.parent / "data" / "era5_2019.zarr"
+    by_path, by_name = resolve_sources([str(store), "era5_2020"], sample_catalog)
+    assert by_path.path == store.resolve() and by_name.path == store.with_name("era5_2020.zarr")
+    with pytest.raises(AdvisorError, match="named twice"):
+        resolve_sources([str(store), "era5_2019"], sample_catalog)
 
 
 def _one_sample_entry(folder: Path, sample: str) -> Path:

@@ -307,7 +307,7 @@ def test_no_compression_is_never_the_fastest_pick() -> None:
 
 @needs_fixture
 def test_report_from_real_tiny_results(tmp_path: Path, catalog_copy: Path) -> None:
-    from advisor.run.sample import VARIABLES
+    from advisor.synth.grid import VARIABLES
 
     report = build_report(FIXTURE, catalog_copy)
     assert report.codecs is not None and report.access is not None and report.saves

@@ -17,19 +17,11 @@ from hypothesis.extra.numpy import arrays
 
 from advisor.plan.errors import AdvisorError
 from advisor.run import sample
-from advisor.run.sample import (
-    LATITUDE,
-    LONGITUDE,
-    SAMPLE_CHUNKS,
-    VARIABLES,
-    era5_like,
-    generate_block,
-    grib_quantize,
-    hours_since_epoch,
-    land_fraction,
-    store_path,
-    write_year,
-)
+from advisor.run.sample import SAMPLE_CHUNKS, era5_like, store_path, write_year
+from advisor.store.publish import leftovers
+from advisor.synth.fields import generate_block, grib_quantize
+from advisor.synth.geography import land_fraction
+from advisor.synth.grid import LATITUDE, LONGITUDE, VARIABLES, hours_since_epoch
 from tests.conftest import assert_one_line_error, run_cli
 
 JANUARY = hours_since_epoch(2019, 1)
@@ -366,7 +358,7 @@ def test_a_failure_keeps_the_old_store_and_leaves_no_partial_one(
     seen: list[Path] = []
 
     def failing(variable: str, start_hour: int, n: int, *, seed: int = 0) -> np.ndarray:
-        seen.extend(tmp_path.glob(".era5_2019.zarr.partial-*"))
+        seen.extend(leftovers(path))  # the temporary store, beside the old one
         raise OSError("disk full")
 
     monkeypatch.setattr(sample, "generate_block", failing)

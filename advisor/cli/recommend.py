@@ -69,7 +69,7 @@ def recommend_cmd(
     from advisor.api.recommend import recommend
     from advisor.plan.parse import parse_dims_map, parse_duration, parse_start, schema_from_shape
     from advisor.plan.policy.recommend import DEFAULT_PATTERNS
-    from advisor.store.metadata import store_path
+    from advisor.run.sources import resolve_sources
     from advisor.store.profiles import find_profile
 
     if zarr_format not in (2, 3):
@@ -87,7 +87,7 @@ def recommend_cmd(
         )
     else:
         assert source is not None
-        store_path(source, catalog, generate=True)  # a sample entry's data is made once, here
+        resolve_sources([source], catalog)  # a missing sample entry's data is made once, here
         target = source
     rec = recommend(
         target,

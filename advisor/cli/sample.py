@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 from typing import Literal
 
@@ -68,42 +67,17 @@ def sample_data(
     One store per year, chunked (744, 121, 161) and compressed with Blosc zstd
     level 3 and byte shuffle. The model is described in docs/sample-data.md.
     """
-    from rich.console import Console
+    from advisor.run.sample import write_years
 
-    from advisor.run import sample
-
-    wanted = parse_years([*years, *(more_years or [])])
-    targets = [
-        sample.check_target(
-            out, year, hours=hours, seed=seed, overwrite=overwrite, zarr_format=zarr_format
-        )
-        for year in wanted
-    ]
-    span = f"the first {hours} hours" if hours else "the whole year"
-    Console(stderr=True).print(
-        f"writing the synthetic ERA5-like sample for {', '.join(map(str, wanted))} "
-        f"({span}, seed {seed}, zarr format {zarr_format}) to {out}",
-        soft_wrap=True,
+    targets = write_years(
+        out,
+        parse_years([*years, *(more_years or [])]),
+        hours=hours,
+        seed=seed,
+        overwrite=overwrite,
+        zarr_format=zarr_format,
+        scheduler=scheduler,
+        progress=True,
     )
-    with _cluster(scheduler):
-        for year in wanted:
-            sample.write_year(
-                out,
-                year,
-                hours=hours,
-                seed=seed,
-                overwrite=overwrite,
-                zarr_format=zarr_format,
-                progress=True,
-            )
     for target in targets:
         typer.echo(target)
-
-
-def _cluster(scheduler: str | None) -> contextlib.AbstractContextManager[object]:
-    """The Dask cluster at ``scheduler`` if one is named, else nothing (Dask's local threads)."""
-    if scheduler is None:
-        return contextlib.nullcontext()
-    from advisor.run.cluster import dask_client
-
-    return dask_client(scheduler)

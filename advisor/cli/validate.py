@@ -69,8 +69,9 @@ def validate_command(
     from advisor.run import workloads
     from advisor.run.cluster import dask_client
     from advisor.run.validate import DEFAULT_HOURS, parse_layout, plan_validation, run_validation
-    from advisor.store.metadata import schema_from_dataset, store_path
+    from advisor.store.metadata import schema_from_dataset
     from advisor.store.profiles import find_profile
+    from advisor.store.sources import resolve_source as store_path
 
     if repeats < 1:
         raise AdvisorError(f"--repeats {repeats}: give at least 1")

@@ -46,8 +46,10 @@ from advisor.plan.policy.band import MAX_SIZE, MIN_SIZE
 from advisor.plan.units import human_readable_size
 from advisor.run.cluster import ClusterSpec
 from advisor.store.encoding import compressors
+from advisor.run.sources import resolve_sources
 from advisor.store.metadata import store_size
 from advisor.store.publish import move_into_place
+from advisor.store.sources import check_output, open_sources
 
 if TYPE_CHECKING:
     import dask.array as da
@@ -68,14 +70,6 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 _MASK = 2**64 - 1
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """A source as given on the command line and the Zarr store it names."""
-
-    name: str
-    path: Path
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,71 +158,6 @@ class ApplyResult:
 # ---------------------------------------------------------------- sources and paths
 
 
-def resolve_sources(
-    names: Sequence[str], catalog: str | Path | None = None, *, generate: bool = True
-) -> list[Source]:
-    """Each SOURCE as a Zarr store: an existing path, else a catalog entry (made when missing).
-
-    With ``generate=False`` a missing sample entry is an error naming the
-    command that makes it (``--dry-run`` writes nothing, not even samples).
-    """
-    from advisor.store import catalog as cat
-
-    if not names:
-        raise AdvisorError("no SOURCE given: name a catalog entry (e.g. era5_2019) or a Zarr store")
-    out = []
-    for name in names:
-        path = Path(name).expanduser()
-        if path.exists():
-            if not (path / ".zgroup").exists() and not (path / "zarr.json").exists():
-                raise AdvisorError(f"SOURCE {name!r} is not a Zarr store (no .zgroup or zarr.json)")
-            out.append(Source(name, path.resolve()))
-            continue
-        if "/" in name or name.endswith(".zarr"):
-            raise AdvisorError(f"SOURCE {name!r}: no Zarr store at {path.resolve()}")
-        entry = cat.ensure_entry(name, catalog, generate=generate)
-        out.append(Source(name, entry.path.resolve()))
-    paths = [s.path for s in out]
-    if len(set(paths)) != len(paths):
-        raise AdvisorError("a SOURCE is named twice: name each store once")
-    return out
-
-
-def _is_store(path: Path) -> bool:
-    return any((path / name).exists() for name in (".zgroup", ".zarray", "zarr.json"))
-
-
-def check_output(out: Path, sources: Sequence[Source], overwrite: bool) -> Path:
-    """Refuse an output that is, holds or lies inside a source, or exists without ``--overwrite``.
-
-    Returns the resolved path. ``--overwrite`` replaces only a Zarr store,
-    never another file or folder.
-    """
-    target = out.expanduser().resolve()
-    for source in sources:
-        if target == source.path or target.is_relative_to(source.path):
-            raise AdvisorError(
-                f"--out {out} is inside the source {source.name} ({source.path}): "
-                "apply never writes into a source; choose another --out"
-            )
-        if source.path.is_relative_to(target):
-            raise AdvisorError(
-                f"--out {out} contains the source {source.name} ({source.path}): "
-                "choose another --out"
-            )
-    if target.exists() or target.is_symlink():
-        if not overwrite:
-            raise AdvisorError(
-                f"{out} already exists: pass --overwrite to replace it, or choose another --out"
-            )
-        if not target.is_dir() or not _is_store(target):
-            raise AdvisorError(
-                f"{out} exists and is not a Zarr store: apply replaces only Zarr stores; "
-                "move it away or choose another --out"
-            )
-    return target
-
-
 def leftovers(out: Path) -> list[Path]:
     """Siblings of ``out`` left by interrupted runs (temporary stores, an old store moved aside)."""
     out = out.expanduser().resolve()
@@ -236,22 +165,6 @@ def leftovers(out: Path) -> list[Path]:
         return []
     marks = (f"{out.name}{TEMP_MARK}", f"{out.name}{OLD_MARK}")
     return sorted(p for p in out.parent.iterdir() if p.name.startswith(marks))
-
-
-def open_sources(paths: Sequence[Path]) -> xr.Dataset:
-    """Open the stores lazily with their on-disk chunks and concatenate them along time, in time order."""
-    from advisor.run.workloads import open_for_compute
-    from advisor.store.catalog import concat_in_time
-
-    datasets = []
-    for path in paths:
-        try:
-            datasets.append(open_for_compute(path))
-        except Exception as exc:  # zarr and xarray raise many types for a broken store
-            raise AdvisorError(
-                f"cannot open {path} as a Zarr store ({type(exc).__name__}: {exc})"
-            ) from None
-    return concat_in_time(datasets, [str(p) for p in paths])
 
 
 def build_output(

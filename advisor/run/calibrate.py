@@ -484,7 +484,8 @@ def _sample(hours: int) -> xr.Dataset:
 
 def _blocks() -> list[np.ndarray]:
     """A day of each sample variable, from the middle of the month."""
-    from advisor.run.sample import VARIABLES, generate_block, hours_since_epoch
+    from advisor.synth.fields import generate_block
+    from advisor.synth.grid import VARIABLES, hours_since_epoch
 
     start = hours_since_epoch(2019) + HOURS // 2
     return [generate_block(v, start, BLOCK_HOURS) for v in VARIABLES]

@@ -1,11 +1,12 @@
-"""Open the datasets of an intake catalog by name, making the sample data when it is missing.
+"""Open the datasets of an intake catalog by name.
 
 The catalog is the project's ``catalog.yaml`` (intake 2 with intake-xarray).
 Entries whose metadata carries ``sample: {year: Y, seed: S}`` (optionally
-``hours: N`` for a shortened year) describe the
-embedded ERA5-like sample: when such an entry's store is missing,
-:func:`open_entry` generates it (or, with ``generate=False``, says which
-command does).
+``hours: N`` for a shortened year) describe the embedded ERA5-like sample. The
+store layer never writes one: when such an entry's store is missing,
+:func:`open_entry` says which command makes it, unless the caller passes a
+``make`` function (:func:`advisor.run.sources.open_entry` passes the sample
+writer, so it generates the store first).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import itertools
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,6 +53,10 @@ class Entry:
         return f"advisor sample-data --out {self.path.parent} --years {self.sample_year}" + (
             f" --seed {self.sample_seed}" if self.sample_seed else ""
         )
+
+
+Maker = Callable[[Entry], object]
+"""Makes a missing sample entry's store (:func:`advisor.run.sources.make_sample`)."""
 
 
 def default_catalog() -> Path:
@@ -113,55 +118,52 @@ def get_entry(name: str, catalog: str | Path | None = None) -> Entry:
     )
 
 
-def ensure_entry(name: str, catalog: str | Path | None = None, *, generate: bool = True) -> Entry:
-    """Make sure entry ``name``'s store exists, generating sample data when allowed.
+def ensure_entry(
+    name: str, catalog: str | Path | None = None, *, make: Maker | None = None
+) -> Entry:
+    """Entry ``name``, whose store exists or has just been made by ``make``.
 
-    Raises :class:`AdvisorError` naming the command that makes the store when
-    it is missing and cannot or may not be generated here.
+    Raises :class:`AdvisorError` when the store is missing and is not a sample
+    (nothing can make it), or when no ``make`` is given (the error names the
+    command that makes it). The run layer's
+    :func:`advisor.run.sources.make_sample` writes a sample entry's store.
     """
     entry = get_entry(name, catalog)
     if entry.exists:
         return entry
     if entry.sample_year is None:
         raise AdvisorError(f"catalog entry {name!r} points at {entry.path}, which does not exist")
-    if not generate:
+    if make is None:
         raise AdvisorError(
             f"catalog entry {name!r} has no data yet at {entry.path}: run `{entry.make_command()}`"
         )
-    from rich.console import Console
-
-    from advisor.run import sample
-
-    Console(stderr=True).print(
-        f"[bold]{name}[/bold]: no data at {entry.path}; generating the ERA5-like sample for "
-        f"{entry.sample_year} (once; later runs reuse it)"
-    )
-    sample.write_year(
-        entry.path.parent,
-        entry.sample_year,
-        hours=entry.sample_hours,
-        seed=entry.sample_seed,
-        progress=True,
-    )
+    make(entry)
     return entry
 
 
 def open_entry(
-    name: str, *, catalog: str | Path | None = None, generate: bool = True
+    name: str,
+    *,
+    catalog: str | Path | None = None,
+    make: Maker | None = None,
 ) -> xr.Dataset:
     """Open catalog entry ``name`` lazily through intake (``catalog[name].to_dask()``).
 
-    A sample entry whose store is missing is generated first when ``generate``
-    is true; otherwise the error names the command that makes it.
+    A sample entry whose store is missing is made with ``make`` first when one
+    is given (:func:`ensure_entry`); otherwise the error names the command
+    that makes it.
     """
-    ensure_entry(name, catalog, generate=generate)
+    ensure_entry(name, catalog, make=make)
     cat = _open(catalog)
     logger.debug("opening catalog entry %s", name)
     return cat[name].to_dask()
 
 
 def open_entries(
-    names: Sequence[str], *, catalog: str | Path | None = None, generate: bool = True
+    names: Sequence[str],
+    *,
+    catalog: str | Path | None = None,
+    make: Maker | None = None,
 ) -> xr.Dataset:
     """Open several entries and concatenate them along time (the multi-year climatology input).
 
@@ -169,7 +171,7 @@ def open_entries(
     """
     if not names:
         raise AdvisorError("no catalog entries given: name at least one, e.g. era5_2019")
-    datasets = [open_entry(n, catalog=catalog, generate=generate) for n in names]
+    datasets = [open_entry(n, catalog=catalog, make=make) for n in names]
     return concat_in_time(datasets, list(names))
 
 

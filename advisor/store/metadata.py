@@ -1,7 +1,8 @@
-"""Read a :class:`~advisor.plan.schema.Schema` from a dataset: the only part of the advisor that does I/O.
+"""Read a :class:`~advisor.plan.schema.Schema` from a dataset's metadata, and a store's size.
 
-A source is an xarray Dataset, a Zarr store path or a catalog entry name.
-Only metadata is read: stores are opened lazily without Dask.
+A source is an xarray Dataset, a Zarr store path or a catalog entry name
+(resolved and opened by :mod:`advisor.store.sources`). Only metadata is read:
+stores are opened lazily without Dask.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import numpy as np
 
 from advisor.plan.errors import AdvisorError
 from advisor.plan.schema import Schema, assign_roles
+from advisor.store.catalog import Maker
+from advisor.store.sources import open_store, resolve_source
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -123,48 +126,25 @@ def load_schema(
     *,
     dims: Mapping[str, str] | None = None,
     catalog: str | Path | None = None,
-    generate: bool = True,
+    make: Maker | None = None,
 ) -> Schema:
     """The schema of a Zarr store path or a catalog entry, from its metadata only.
 
-    A sample catalog entry whose store is missing is generated first when
-    ``generate`` is true (as :func:`advisor.store.catalog.open_entry` does).
+    The source is resolved by :func:`~advisor.store.sources.resolve_source`: a
+    sample entry whose store is missing is made with ``make`` when one is
+    given (:func:`advisor.run.sources.load_schema` passes the sample writer),
+    otherwise the error names the command that makes it.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np, xarray as xr
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = xr.Dataset({"v": (("time", "x"), np.zeros((4, 3), "f4"))}).to_zarr(f"{tmp}/s.zarr")
+    ...     load_schema(f"{tmp}/s.zarr").shape
+    (4, 3)
     """
-    ds = _open(store_path(source, catalog, generate=generate))
+    ds = open_store(resolve_source(source, catalog, make=make))
     return schema_from_dataset(ds, dims=dims, name=source)
-
-
-def store_path(source: str, catalog: str | Path | None = None, *, generate: bool = False) -> Path:
-    """The Zarr store a path or a catalog entry name stands for (it must exist, or be generated)."""
-    path = Path(source).expanduser()
-    return path if path.exists() else _entry_path(source, catalog, generate)
-
-
-def _entry_path(name: str, catalog: str | Path | None, generate: bool) -> Path:
-    from advisor.store import catalog as cat
-
-    try:
-        names = cat.entry_names(catalog)
-    except AdvisorError:
-        names = []
-    if name not in names:
-        known = f" (the catalog has {', '.join(names)})" if names else ""
-        raise AdvisorError(
-            f"no Zarr store or catalog entry named {name!r}{known}: give a store path, "
-            "an entry name, or --shape"
-        )
-    return cat.ensure_entry(name, catalog, generate=generate).path
-
-
-def _open(path: Path) -> xr.Dataset:
-    import xarray as xr
-
-    try:
-        return xr.open_zarr(path, chunks=None, consolidated=None)
-    except Exception as exc:  # zarr and xarray raise many types for a non-store
-        raise AdvisorError(
-            f"cannot open {path} as a Zarr store ({type(exc).__name__}: {exc})"
-        ) from None
 
 
 def store_size(path: Path) -> tuple[int, int]:

@@ -1,0 +1,170 @@
+"""Sources: what a SOURCE names (a Zarr store path or a catalog entry), and opening stores.
+
+The one place a source becomes a store path (:func:`resolve_source`,
+:func:`resolve_sources`) and a store becomes a dataset (:func:`open_store`),
+with one set of error messages. Nothing here writes: a sample catalog entry
+whose store is missing is made only by the ``make`` function a caller passes
+(:func:`advisor.run.sources.make_sample` writes it); without one, the error
+names the command that makes it.
+
+Examples
+--------
+>>> import tempfile, xarray as xr
+>>> with tempfile.TemporaryDirectory() as tmp:
+...     _ = xr.Dataset({"v": ("t", [1.0, 2.0])}).to_zarr(f"{tmp}/a.zarr")
+...     path = resolve_source(f"{tmp}/a.zarr")
+...     is_store(path), dict(open_store(path).sizes)
+(True, {'t': 2})
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from advisor.plan.errors import AdvisorError
+from advisor.store.catalog import Maker, concat_in_time, ensure_entry, entry_names
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+logger = logging.getLogger(__name__)
+
+STORE_MARKERS = (".zgroup", ".zarray", "zarr.json")
+"""Files at the top of a Zarr store (format 2 group or array, format 3)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A source as given on the command line and the Zarr store it names."""
+
+    name: str
+    path: Path
+
+
+def is_store(path: Path) -> bool:
+    """Whether ``path`` holds a Zarr store (its top-level metadata file).
+
+    Examples
+    --------
+    >>> is_store(Path("/nowhere"))
+    False
+    """
+    return any((path / name).exists() for name in STORE_MARKERS)
+
+
+def resolve_source(
+    name: str, catalog: str | Path | None = None, *, make: Maker | None = None
+) -> Path:
+    """The Zarr store a SOURCE names: an existing path, else a catalog entry's store.
+
+    A sample entry whose store is missing is made with ``make`` when one is
+    given; otherwise the error names the command that makes it.
+
+    Examples
+    --------
+    >>> resolve_source("nope", "/no/catalog.yaml")
+    Traceback (most recent call last):
+    ...
+    advisor.plan.errors.AdvisorError: no Zarr store or catalog entry named 'nope': give a Zarr \
+store path or a catalog entry name
+    """
+    path = Path(name).expanduser()
+    if path.exists():
+        if not is_store(path):
+            raise AdvisorError(
+                f"cannot open {name} as a Zarr store: it has no {', '.join(STORE_MARKERS)}"
+            )
+        return path.resolve()
+    try:
+        names = entry_names(catalog)
+    except AdvisorError:
+        names = []
+    if name not in names:
+        known = f" (the catalog has {', '.join(names)})" if names else ""
+        raise AdvisorError(
+            f"no Zarr store or catalog entry named {name!r}{known}: "
+            "give a Zarr store path or a catalog entry name"
+        )
+    return ensure_entry(name, catalog, make=make).path.resolve()
+
+
+def resolve_sources(
+    names: Sequence[str], catalog: str | Path | None = None, *, make: Maker | None = None
+) -> list[Source]:
+    """Each SOURCE with its store (:func:`resolve_source`); each store may be named once."""
+    if not names:
+        raise AdvisorError("no SOURCE given: name a catalog entry (e.g. era5_2019) or a Zarr store")
+    sources = [Source(name, resolve_source(name, catalog, make=make)) for name in names]
+    paths = [s.path for s in sources]
+    if len(set(paths)) != len(paths):
+        raise AdvisorError("a SOURCE is named twice: name each store once")
+    return sources
+
+
+def open_store(path: str | Path, *, chunks: Mapping[str, int] | None = None) -> xr.Dataset:
+    """Open the Zarr store at ``path`` lazily; every backend opens here.
+
+    ``chunks=None`` opens it without Dask (metadata, and selections that read
+    just their chunks); ``{}`` as Dask arrays in the on-disk chunks; a mapping,
+    in those chunks.
+    """
+    import xarray as xr
+
+    logger.debug("opening %s (chunks %s)", path, chunks)
+    try:
+        return xr.open_zarr(
+            path, chunks=None if chunks is None else dict(chunks), consolidated=None
+        )
+    except Exception as exc:  # zarr and xarray raise many types for a non-store
+        raise AdvisorError(
+            f"cannot open {path} as a Zarr store ({type(exc).__name__}: {exc})"
+        ) from None
+
+
+def open_sources(paths: Sequence[Path]) -> xr.Dataset:
+    """Open the stores as Dask arrays in their on-disk chunks, joined along time in time order."""
+    datasets = [open_store(path, chunks={}) for path in paths]
+    return concat_in_time(datasets, [str(p) for p in paths])
+
+
+def check_output(out: Path, sources: Sequence[Source], overwrite: bool) -> Path:
+    """Refuse an output that is, holds or lies inside a source, or exists without ``--overwrite``.
+
+    Returns the resolved path. ``--overwrite`` replaces only a Zarr store,
+    never another file or folder.
+
+    Examples
+    --------
+    >>> check_output(Path("/data/in.zarr/out.zarr"), [Source("in", Path("/data/in.zarr"))], False)
+    Traceback (most recent call last):
+    ...
+    advisor.plan.errors.AdvisorError: --out /data/in.zarr/out.zarr is inside the source in \
+(/data/in.zarr): apply never writes into a source; choose another --out
+    """
+    target = out.expanduser().resolve()
+    for source in sources:
+        if target == source.path or target.is_relative_to(source.path):
+            raise AdvisorError(
+                f"--out {out} is inside the source {source.name} ({source.path}): "
+                "apply never writes into a source; choose another --out"
+            )
+        if source.path.is_relative_to(target):
+            raise AdvisorError(
+                f"--out {out} contains the source {source.name} ({source.path}): "
+                "choose another --out"
+            )
+    if target.exists() or target.is_symlink():
+        if not overwrite:
+            raise AdvisorError(
+                f"{out} already exists: pass --overwrite to replace it, or choose another --out"
+            )
+        if not target.is_dir() or not is_store(target):
+            raise AdvisorError(
+                f"{out} exists and is not a Zarr store: apply replaces only Zarr stores; "
+                "move it away or choose another --out"
+            )
+    return target
