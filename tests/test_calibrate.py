@@ -13,11 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from advisor.api.recommend import recommend
-from advisor.plan.cost.scores import rates, score
+from advisor.plan.cost.scores import TERMS, rates, score
 from advisor.plan.errors import AdvisorError
+from advisor.plan.fit import fit_profile, fit_rates, profile_from_rates
 from advisor.plan.profile import BUILT_IN, CodecSpeed, StorageProfile
 from advisor.plan.schema import Schema
-from advisor.run.calibrate import TERMS, fit_profile, fit_rates, profile_from_rates
 from advisor.store.profiles import (
     default_profile_path,
     find_profile,
@@ -109,7 +109,7 @@ def test_fit_never_goes_negative() -> None:
 
 
 def test_fit_profile_from_timings() -> None:
-    from advisor.run.calibrate import Timing
+    from advisor.plan.fit import Timing
 
     base = StorageProfile(threads=2)
     truth = base.with_overrides(request_overhead=4e-4, latency=2e-3, task_overhead=3e-3)
@@ -248,3 +248,23 @@ def test_calibrate_bad_input(
     assert_one_line_error(code, err)
     assert message in err
     assert not default_profile_path().exists()
+
+
+@pytest.mark.slow
+def test_calibrate_from_python_saves_where_asked(tmp_path: Path, local_client) -> None:
+    from advisor.api.calibrate import calibrate
+
+    target = tmp_path / "profiles" / "here.json"
+    result = calibrate(
+        str(tmp_path / "store"),
+        profile=target,
+        repeats=1,
+        hours=24,
+        codecs=("zstd:3",),
+        client=local_client,
+    )
+    assert result.saved_to == str(target) == result.to_dict()["saved_to"]
+    assert load_profile(str(target)) == result.profile
+    assert not default_profile_path().exists()  # the asked-for file, not the config folder's
+    with pytest.raises(AdvisorError, match="is a folder"):  # refused before measuring
+        calibrate(profile=tmp_path, client=local_client)

@@ -113,7 +113,9 @@ def violations(root: Path) -> list[str]:
         if head == top:
             allowed = LAYERS[layer] | {layer}
             target = layer_of(edge.target)
-            if (target is None and edge.target != f"{top}.errors") or target not in allowed | {None}:
+            if (target is None and edge.target != f"{top}.errors") or target not in allowed | {
+                None
+            }:
                 out[edge.source, edge.line] = (
                     f"{where}: the {layer} layer may import {sorted(allowed)} only"
                 )

@@ -21,8 +21,9 @@ from advisor.plan.cost.scores import score
 from advisor.plan.errors import AdvisorError
 from advisor.plan.patterns import parse_pattern
 from advisor.plan.schema import Schema
+from advisor.plan.validation import plan_validation
 from advisor.run import workloads
-from advisor.run.validate import plan_validation, run_validation
+from advisor.run.validate import run_validation
 from advisor.store.metadata import schema_from_dataset
 
 SHAPE = (40, 12, 16)

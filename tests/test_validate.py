@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from advisor.plan.errors import AdvisorError
 from advisor.plan.schema import Schema
-from advisor.run.validate import parse_layout, plan_validation, ranks, spearman
+from advisor.plan.validation import parse_layout, plan_validation, ranks, spearman
 from tests.conftest import assert_one_line_error, run_cli
 
 YEAR = Schema(
@@ -86,6 +86,7 @@ def test_parse_layout() -> None:
         ("depth=3", "not a dimension"),
         ("24x121", "needs 3 positive lengths"),
         ("0x1x1", "needs 3 positive lengths"),
+        ("time=24,time=48", "names time twice"),  # one key=value parser: a repeat is refused
     ]:
         with pytest.raises(AdvisorError, match=message):
             parse_layout(bad, YEAR)
@@ -126,6 +127,7 @@ def test_validate_measures_every_layout_and_pattern(
     ("args", "message"),
     [
         (["--layout", "time=x"], "cannot read --layout"),
+        (["--layout", "time=24,time=48"], "names time twice"),  # not the last one silently
         (["--variable", "t2m"], "not one of the data variables"),
         (["--hours", "0"], "at least 1 time step"),
         (["--repeats", "0"], "at least 1"),
@@ -150,3 +152,25 @@ def test_validate_bad_input(
     assert_one_line_error(code, err)
     assert message in err and out == ""
     assert (full / "x").read_text() == "taken"
+
+
+@pytest.mark.slow
+def test_validate_from_python_on_a_given_client(sample_store: Path, local_client) -> None:
+    from advisor.api.validate import validate
+
+    result = validate(
+        sample_store,
+        ["map"],
+        top=0,
+        spread=0,
+        layouts=[(24, 16, 16), "24x121x161"],  # lengths or the --layout text
+        hours=24,
+        repeats=1,
+        min_size="100kB",
+        max_size="1MB",
+        client=local_client,
+    )
+    layouts = result.plan.layouts
+    assert {(24, 16, 16), (24, 121, 161)} <= {layout.chunks for layout in layouts}
+    assert result.measured.shape == (len(layouts), 1) and (result.measured > 0).all()
+    assert result.sample.endswith("blh, the first 24 of 240 time steps")  # the first variable

@@ -12,7 +12,7 @@ from advisor.cli.app import app
 from advisor.cli.options import Json, Scheduler
 
 if TYPE_CHECKING:
-    from advisor.run.calibrate import Calibration
+    from advisor.plan.fit import Calibration
 
 
 @app.command("calibrate")
@@ -45,43 +45,31 @@ def calibrate_command(
     `advisor apply` use the saved profile from then on and say so. Everything
     written to the store is removed. Takes well under a minute on a local disk.
     """
-    import os
-
     from rich.console import Console
 
-    from advisor.plan.errors import AdvisorError
-    from advisor.plan.profile import PRESETS, PROFILE_ENV
-    from advisor.run.calibrate import calibrate, check_store
-    from advisor.run.cluster import dask_client
-    from advisor.store.profiles import default_profile_path, save_profile
+    from advisor.api.calibrate import calibrate
 
-    if repeats < 1:
-        raise AdvisorError(f"--repeats {repeats}: give at least 1")
-    if not 24 <= hours <= 8760:
-        raise AdvisorError(f"--hours {hours}: give 24 to 8760 hours of sample")
-    env = os.environ.get(PROFILE_ENV)
-    target = profile or (Path(env) if env and env not in PRESETS else default_profile_path())
-    target = target.expanduser()
-    if target.is_dir():
-        raise AdvisorError(f"--profile {target} is a folder: give a file name, e.g. profile.json")
-    check_store(store)
     console = Console(stderr=True, soft_wrap=True)
-    if not as_json:
-        console.print(
-            f"[dim]calibrating on {store or 'a temporary folder on the local disk'}[/dim]"
-        )
-    with dask_client(scheduler, quiet=as_json) as client:
-        result = calibrate(store, client, repeats=repeats, hours=hours)
-    saved = save_profile(result.profile, target)
+    result = calibrate(
+        store,
+        profile=profile,
+        repeats=repeats,
+        hours=hours,
+        scheduler=scheduler,
+        quiet=as_json,
+        progress=None if as_json else lambda text: console.print(f"[dim]{text}[/dim]"),
+    )
     if as_json:
-        typer.echo(json.dumps({**result.to_dict(), "saved_to": str(saved)}, indent=2))
+        typer.echo(json.dumps(result.to_dict(), indent=2))
         return
-    _show(result, saved)
+    _show(result)
 
 
-def _show(result: Calibration, saved: Path) -> None:
+def _show(result: Calibration) -> None:
     from rich.console import Console
     from rich.table import Table
+
+    from advisor.plan.units import format_seconds
 
     console = Console(highlight=False)
     constants = Table(title="calibrated constants", show_header=False, title_justify="left")
@@ -100,8 +88,8 @@ def _show(result: Calibration, saved: Path) -> None:
             t.pattern,
             f"{t.chunks_touched:.0f}",
             f"{t.tasks:.0f}" if t.tasks else "",
-            _seconds(t.seconds),
-            _seconds(t.predicted),
+            format_seconds(t.seconds),
+            format_seconds(t.predicted),
         )
     console.print(timings)
     codecs = Table(title="codecs on the sample (one thread)", title_justify="left")
@@ -117,19 +105,9 @@ def _show(result: Calibration, saved: Path) -> None:
     console.print(codecs)
     console.print(
         f"measured on {result.store} in {result.elapsed:.0f} s; the model is off by "
-        f"x{_spread(result):.2f} on the median access"
+        f"x{result.median_factor():.2f} on the median access"
     )
     console.print(
-        f"[bold green]saved[/bold green] {saved}: `advisor recommend` and `advisor apply` use it "
-        "from now on (--profile or ADVISOR_PROFILE choose another)"
+        f"[bold green]saved[/bold green] {result.saved_to}: `advisor recommend` and "
+        "`advisor apply` use it from now on (--profile or ADVISOR_PROFILE choose another)"
     )
-
-
-def _spread(result: Calibration) -> float:
-    import numpy as np
-
-    return float(np.exp(np.median(np.abs(np.log(result.errors())))))
-
-
-def _seconds(value: float) -> str:
-    return f"{value:.3g} s" if value >= 1 else f"{value * 1000:.3g} ms"

@@ -12,7 +12,7 @@ from advisor.cli.app import app
 from advisor.cli.options import Json, MaxSize, MinSize, Profile, Scheduler
 
 if TYPE_CHECKING:
-    from advisor.run.validate import Validation
+    from advisor.plan.validation import Validation
 
 
 @app.command("validate")
@@ -59,77 +59,31 @@ def validate_command(
 ) -> None:
     """Write small copies of a sample of SOURCE in many layouts, replay the patterns on each,
     and compare the model's seconds and ranking with the measured ones."""
-    import shutil
-    import tempfile
-
     from rich.console import Console
 
-    from advisor.plan.errors import AdvisorError
-    from advisor.plan.policy.recommend import DEFAULT_PATTERNS
-    from advisor.run import workloads
-    from advisor.run.cluster import dask_client
-    from advisor.run.validate import DEFAULT_HOURS, parse_layout, plan_validation, run_validation
-    from advisor.store.metadata import schema_from_dataset
-    from advisor.store.profiles import find_profile
-    from advisor.store.sources import resolve_source as store_path
+    from advisor.api.validate import validate
 
-    if repeats < 1:
-        raise AdvisorError(f"--repeats {repeats}: give at least 1")
-    path = store_path(source, catalog)
-    try:
-        ds = workloads.open_for_compute(path)
-    except Exception as exc:  # zarr and xarray raise many types for a non-store
-        raise AdvisorError(f"cannot open {path} as a Zarr store ({exc})") from None
-    full = schema_from_dataset(ds, name=source)
-    name = variable or full.variables[0]
-    if name not in full.variables:
-        raise AdvisorError(
-            f"--variable {name!r} is not one of the data variables {', '.join(full.variables)}"
-        )
-    time_dim = full.dim_of("time")
-    steps = hours if hours is not None else DEFAULT_HOURS
-    if time_dim is not None:
-        total = full.sizes[time_dim]
-        if steps < 1:
-            raise AdvisorError(f"--hours {steps}: give at least 1 time step")
-        steps = min(steps, total)
-        sample = ds[[name]].isel({time_dim: slice(0, steps)})
-        what = f"{source}: {name}, the first {steps} of {total} time steps"
-    else:
-        sample, what = ds[[name]], f"{source}: {name}"
-    schema = schema_from_dataset(sample, name=what)
-    plan = plan_validation(
-        schema,
-        pattern or DEFAULT_PATTERNS,
+    console = Console(stderr=True, soft_wrap=True)
+    result = validate(
+        source,
+        pattern,
         top=top,
         spread=spread,
-        layouts=[parse_layout(text, schema) for text in layout],
+        layouts=layout,
+        hours=hours,
+        variable=variable,
         shards=shards,
-        profile=find_profile(profile),
+        repeats=repeats,
+        seed=seed,
+        workdir=workdir,
         min_size=min_size,
         max_size=max_size,
+        profile=profile,
+        catalog=catalog,
+        scheduler=scheduler,
+        quiet=as_json,
+        progress=None if as_json else lambda text: console.print(f"[dim]{text}[/dim]"),
     )
-    if workdir is not None and workdir.exists() and any(workdir.iterdir()):
-        raise AdvisorError(f"--workdir {workdir} is not empty: give a new or empty folder")
-    console = Console(stderr=True, soft_wrap=True)
-    folder = workdir or Path(tempfile.mkdtemp(prefix="advisor-validate-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    try:
-        with dask_client(scheduler, quiet=as_json) as _client:
-            loaded = sample.compute()
-            result = run_validation(
-                plan,
-                loaded,
-                folder,
-                variable=name,
-                repeats=repeats,
-                seed=seed,
-                label=what,
-                progress=None if as_json else lambda text: console.print(f"[dim]{text}[/dim]"),
-            )
-    finally:
-        if workdir is None:
-            shutil.rmtree(folder, ignore_errors=True)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
     else:
@@ -142,7 +96,8 @@ def _show(result: Validation) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from advisor.run.validate import GOAL_PICK, GOAL_SPEARMAN, describe_layout
+    from advisor.plan.units import format_seconds
+    from advisor.plan.validation import GOAL_PICK, GOAL_SPEARMAN, describe_layout
 
     plan = result.plan
     console = Console(highlight=False)
@@ -156,7 +111,9 @@ def _show(result: Validation) -> None:
     for i, layout in enumerate(plan.layouts):
         cells = []
         for j in range(len(plan.patterns)):
-            text = f"{_seconds(result.measured[i, j])} ({_seconds(plan.predicted[i, j])})"
+            text = (
+                f"{format_seconds(result.measured[i, j])} ({format_seconds(plan.predicted[i, j])})"
+            )
             cells.append(f"[bold]{text}[/bold]" if fastest[j] == i else text)
         table.add_row(
             layout.label + ("" if layout.in_band else " *"),
@@ -196,7 +153,3 @@ def _show(result: Validation) -> None:
         f"each pick within {GOAL_PICK}x of the best; retest: the measurement's odd rounds "
         "ranked against its even rounds (no model can be shown to rank better)"
     )
-
-
-def _seconds(value: float) -> str:
-    return f"{value:.3g} s" if value >= 1 else f"{value * 1000:.3g} ms"

@@ -45,8 +45,8 @@ from advisor.plan.errors import AdvisorError
 from advisor.plan.policy.band import MAX_SIZE, MIN_SIZE
 from advisor.plan.units import human_readable_size
 from advisor.run.cluster import ClusterSpec
-from advisor.store.encoding import compressors
 from advisor.run.sources import resolve_sources
+from advisor.store.encoding import compressors
 from advisor.store.metadata import store_size
 from advisor.store.publish import move_into_place
 from advisor.store.sources import check_output, open_sources

@@ -9,41 +9,31 @@ with zarr-python, and scans and resamples run on Dask
 (:func:`advisor.run.workloads.replay`); each codec of :data:`CODECS` encodes and
 decodes real sample blocks with numcodecs, in one thread as zarr-python does.
 
-The model's seconds are linear in its rates (:attr:`advisor.plan.cost.scores.Scores.terms`),
-so the constants are fitted by non-negative least squares on relative errors
-(:func:`fit_rates`): the per-request overhead, latency and bandwidth from the
-reads (the decode speed is the codec's), then Dask's per-task and
-per-computation overheads, the reduction speed and the grouping overhead from
-the scans and resamples. Fitting is pure; :func:`calibrate` does the I/O.
+The constants are fitted to the timings by :func:`advisor.plan.fit.fit_profile`
+(pure); this module does the I/O and the timing.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime
-import itertools
 import logging
 import math
-import shutil
 import statistics
-import tempfile
 import time
-import uuid
-import warnings
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from advisor.plan.codecs import DEFAULT_CODEC, CodecSpec
-from advisor.plan.cost.scores import TERMS, rates, score
+from advisor.plan.cost.scores import score
 from advisor.plan.errors import AdvisorError
+from advisor.plan.fit import Calibration, Timing, fit_profile, with_predictions
 from advisor.plan.patterns import REDUCTIONS, parse_pattern
 from advisor.plan.profile import PRESETS, CodecSpeed, StorageProfile
-from advisor.store.encoding import numcodecs_compressor
+from advisor.run.scratch import calibration_folder, consolidated_quietly
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -107,154 +97,21 @@ GROUP_TIMES: tuple[int, ...] = (24, 744, 2232, 8760)
 GROUP_BYTES: tuple[float, ...] = (2.5e6, 10e6, 40e6, 100e6)
 """Sizes of those blocks: from inside the caches to the top of the chunk band."""
 
-FLOORS: dict[str, float] = {
-    "request_overhead": 1e-6,
-    "latency": 1e-7,
-    "bandwidth": 1e-13,
-    "decode_speed": 1e-13,
-    "task_overhead": 1e-6,
-    "combine_speed": 1e-13,
-    "compute_overhead": 1e-4,
-    "reduce_speed": 1e-13,
-    "group_overhead": 1e-4,
-}
-"""Smallest rate kept per term (a rate fitted to zero would make the profile invalid)."""
 
-CONSOLIDATED_WARNING = "Consolidated metadata is currently not part"
-"""zarr's warning on consolidated metadata in format 3 (which xarray reads fastest)."""
-
-TimingKind = Literal["read", "scan"]
-
-
-@dataclass(frozen=True, slots=True)
-class Timing:
-    """One timed access: where, how many chunks and tasks, measured and predicted seconds."""
-
-    layout: str
-    chunks: tuple[int, ...]
-    pattern: str
-    kind: TimingKind
-    chunks_touched: float
-    tasks: float
-    decoded_bytes: float
-    seconds: float
-    """Median over the repeats."""
-    predicted: float = math.nan
-    """By the calibrated profile."""
-    terms: tuple[float, ...] = ()
-    """The model's terms for this access (see :data:`advisor.plan.cost.scores.TERMS`)."""
-
-    def to_dict(self) -> dict[str, Any]:
-        out = dataclasses.asdict(self)
-        out.pop("terms")
-        return out
-
-
-@dataclass(frozen=True, slots=True)
-class Calibration:
-    """What ``advisor calibrate`` measured and the profile fitted to it."""
-
-    profile: StorageProfile
-    timings: tuple[Timing, ...]
-    trivial_task_overhead: float
-    """Seconds per task of a graph of trivial tasks (the scheduler's floor, for reference)."""
-    store: str
-    elapsed: float
-
-    def errors(self) -> np.ndarray:
-        """``predicted / measured`` per timing."""
-        return np.array([t.predicted / t.seconds for t in self.timings])
-
-    def constants(self) -> list[tuple[str, str]]:
-        """The fitted constants as ``(name, value with unit)`` rows."""
-        from advisor.plan.units import human_readable_size as size
-
-        p = self.profile
-        return [
-            ("request overhead", f"{p.request_overhead * 1e3:.3g} ms per chunk"),
-            ("latency", f"{p.latency * 1e3:.3g} ms per request"),
-            ("read bandwidth", f"{size(p.bandwidth)}/s of stored bytes"),
-            ("decode speed", f"{size(p.decode_speed)}/s per thread ({DEFAULT_CODEC.label})"),
-            ("compression ratio", f"{p.compression_ratio:.3g} ({DEFAULT_CODEC.label})"),
-            ("threads", f"{p.threads} (Dask threads and decode threads)"),
-            ("requests in flight", f"{p.concurrency} (zarr's async.concurrency)"),
-            ("Dask task overhead", f"{p.task_overhead * 1e3:.3g} ms per task"),
-            ("trivial Dask task", f"{self.trivial_task_overhead * 1e3:.3g} ms per task"),
-            ("Dask computation", f"{p.compute_overhead * 1e3:.3g} ms per scan or resample"),
-            ("grouping", f"{p.group_overhead * 1e3:.3g} ms more per resample"),
-            ("reduction speed", f"{size(p.reduce_speed)}/s per thread (flox, in cache)"),
-            ("grouped reduction slowdown", _grid_text(p)),
-        ]
-
-    def to_dict(self) -> dict[str, Any]:
-        errors = self.errors()
-        return {
-            "profile": dataclasses.asdict(self.profile),
-            "timings": [t.to_dict() for t in self.timings],
-            "trivial_task_overhead": self.trivial_task_overhead,
-            "median_error": float(np.median(np.abs(np.log(errors)))),
-            "store": self.store,
-            "elapsed": self.elapsed,
-        }
-
-
-def fit_rates(
-    terms: np.ndarray, seconds: np.ndarray, fixed: np.ndarray, free: Sequence[int]
-) -> np.ndarray:
-    """Rates (see :func:`advisor.plan.cost.scores.rates`) that best explain ``seconds``, the ``free`` ones fitted.
-
-    Minimises the squared *relative* error ``(terms @ rates - seconds) / seconds``
-    over non-negative values of the rates at ``free`` (the others keep their
-    value in ``fixed``), by trying every subset of them as the ones that are
-    positive (an exact non-negative least squares for a few unknowns).
+def check_calibration(repeats: int, hours: int) -> None:
+    """Raise :class:`AdvisorError` on a number of repeats or hours :func:`calibrate` cannot use.
 
     Examples
     --------
-    >>> terms = np.array([[1, 1, 0], [10, 1, 0], [100, 1, 1e6]], dtype=float)
-    >>> true = np.array([2e-4, 1e-4, 1e-9])
-    >>> fit_rates(terms, terms @ true, np.zeros(3), [0, 1, 2]).round(12).tolist()
-    [0.0002, 0.0001, 1e-09]
+    >>> check_calibration(0, 744)
+    Traceback (most recent call last):
+    ...
+    advisor.plan.errors.AdvisorError: --repeats 0: give at least 1
     """
-    terms = np.asarray(terms, dtype=float)
-    seconds = np.asarray(seconds, dtype=float)
-    free = list(free)
-    rest = [i for i in range(terms.shape[1]) if i not in free]
-    weight = 1 / seconds
-    target = (seconds - terms[:, rest] @ np.asarray(fixed, dtype=float)[rest]) * weight
-    design = terms[:, free] * weight[:, None]
-    best, best_loss = np.zeros(len(free)), float(np.sum(target**2))
-    for size in range(1, len(free) + 1):
-        for subset in itertools.combinations(range(len(free)), size):
-            columns = design[:, list(subset)]
-            if not np.any(columns):
-                continue
-            solution, *_ = np.linalg.lstsq(columns, target, rcond=None)
-            if (solution < 0).any():
-                continue
-            loss = float(np.sum((columns @ solution - target) ** 2))
-            if loss < best_loss * (1 - 1e-12):
-                best, best_loss = np.zeros(len(free)), loss
-                best[list(subset)] = solution
-    out = np.asarray(fixed, dtype=float).copy()
-    out[free] = best
-    return out
-
-
-def profile_from_rates(base: StorageProfile, values: np.ndarray, **extra: Any) -> StorageProfile:
-    """``base`` with the constants of :data:`~advisor.plan.cost.scores.TERMS` set from ``values`` (floored).
-
-    Examples
-    --------
-    >>> values = np.array([1e-4, 0, 1e-9, 1e-9, 2e-3, 1e-9, 0.1, 1e-9, 0.2])
-    >>> p = profile_from_rates(StorageProfile(), values)
-    >>> p.request_overhead, p.latency, round(p.bandwidth), p.task_overhead
-    (0.0001, 1e-07, 1000000000, 0.002)
-    """
-    changes: dict[str, Any] = {}
-    for name, value in zip(TERMS, values, strict=True):
-        value = max(float(value), FLOORS[name])
-        changes[name] = 1 / value if name.endswith("speed") or name == "bandwidth" else value
-    return base.with_overrides(**changes, **extra)
+    if repeats < 1:
+        raise AdvisorError(f"--repeats {repeats}: give at least 1")
+    if not 24 <= hours <= 8760:
+        raise AdvisorError(f"--hours {hours}: give 24 to 8760 hours of sample")
 
 
 def calibrate(
@@ -272,29 +129,25 @@ def calibrate(
     """
     from distributed import default_client
 
-    if repeats < 1:
-        raise AdvisorError(f"--repeats {repeats}: give at least 1")
-    if not 24 <= hours <= 8760:
-        raise AdvisorError(f"--hours {hours}: give 24 to 8760 hours of sample")
+    check_calibration(repeats, hours)
     specs = [CodecSpec.parse(c) for c in codecs]
     client = client or default_client()
     started = time.perf_counter()
     threads = max(1, sum(client.nthreads().values()))
-    with _workdir(store) as (root, label), warnings.catch_warnings():
-        warnings.filterwarnings("ignore", CONSOLIDATED_WARNING)
+    with calibration_folder(store) as (root, label), consolidated_quietly():
         blocks = _blocks()
         speeds = [_codec_speed(spec, blocks) for spec in specs if spec.family != "none"]
         logger.debug("codecs timed after %.1f s", time.perf_counter() - started)
         reduce_speed, grid = group_reduction_grid()
         logger.debug("grouped reductions timed after %.1f s", time.perf_counter() - started)
-        base = PRESETS["local"].with_overrides(
+        base = dataclasses.replace(
+            PRESETS["local"],
             threads=threads,
             concurrency=_zarr_concurrency(),
             codec_speeds=tuple(speeds),
             reduce_speed=reduce_speed,
-            group_grid=grid,  # type: ignore[arg-type]
-        )
-        base = base.for_codec(DEFAULT_CODEC)
+            group_grid=grid,
+        ).for_codec(DEFAULT_CODEC)
         paths = _write_layouts(_sample(hours), root, hours)
         logger.debug("layouts written after %.1f s", time.perf_counter() - started)
         timings = []
@@ -304,56 +157,16 @@ def calibrate(
                 "%s on %s timed after %.1f s", pattern, layout, time.perf_counter() - started
             )
         trivial = trivial_task_overhead(client)
-    profile = fit_profile(base, timings, trivial)
-    profile = profile.with_overrides(
+    profile = fit_profile(base, timings, trivial).with_overrides(
         name="calibrated", calibrated=_describe(label, client, threads)
     )
-    fitted = rates(profile)
-    timings = [
-        dataclasses.replace(t, predicted=float(np.asarray(t.terms) @ fitted)) for t in timings
-    ]
     return Calibration(
         profile=profile,
-        timings=tuple(timings),
+        timings=with_predictions(timings, profile),
         trivial_task_overhead=trivial,
         store=label,
         elapsed=time.perf_counter() - started,
     )
-
-
-def fit_profile(
-    base: StorageProfile, timings: Sequence[Timing], trivial_task: float
-) -> StorageProfile:
-    """Fit the read constants to the reads, then the Dask task overhead to the scans.
-
-    The request overhead, latency and bandwidth come from the reads (with the
-    decode speed measured per codec kept); Dask's per-task and per-computation
-    overheads and the grouping's overhead from what the scans and resamples
-    took beyond their reads and their grouped reduction (whose speed per block
-    shape, :func:`group_reduction_grid`, is measured directly and kept). A fit of zero falls back on the floors of
-    :data:`FLOORS`, and the task overhead on ``trivial_task``.
-    """
-    fixed = rates(base)
-    reads = [t for t in timings if t.kind == "read"]
-    scans = [t for t in timings if t.kind == "scan"]
-    index = {name: i for i, name in enumerate(TERMS)}
-    fitted = fixed
-    if reads:
-        free = [index["request_overhead"], index["latency"], index["bandwidth"]]
-        fitted = fit_rates(
-            np.array([t.terms for t in reads]), np.array([t.seconds for t in reads]), fitted, free
-        )
-    if scans:
-        fitted = fit_rates(
-            np.array([t.terms for t in scans]),
-            np.array([t.seconds for t in scans]),
-            fitted,
-            [index["task_overhead"], index["compute_overhead"], index["group_overhead"]],
-        )
-    if fitted[index["task_overhead"]] <= 0:
-        fitted[index["task_overhead"]] = trivial_task
-    logger.debug("fitted rates %s", dict(zip(TERMS, fitted.tolist(), strict=True)))
-    return profile_from_rates(base, fitted)
 
 
 def group_reduction_grid(
@@ -387,17 +200,6 @@ def group_reduction_grid(
     return 1 / fastest, grid
 
 
-def _grid_text(profile: StorageProfile) -> str:
-    """The slowdowns of the grouped reduction's grid, e.g. ``1-3.7x (most: 8760 steps, 100 MB)``."""
-    from advisor.plan.units import human_readable_size as size
-
-    if not profile.group_grid:
-        return "none"
-    low = min(g[2] for g in profile.group_grid)
-    t, b, high = max(profile.group_grid, key=lambda g: g[2])
-    return f"{low:.2g}-{high:.2g}x (most: blocks of {t:g} steps, {size(b)})"
-
-
 def trivial_task_overhead(client: Client, n: int = 200) -> float:
     """Seconds per task of a tree sum over ``n`` one-element chunks on ``client``."""
     import dask.array as da
@@ -410,71 +212,6 @@ def trivial_task_overhead(client: Client, n: int = 200) -> float:
     return (time.perf_counter() - start) / tasks
 
 
-def check_store(store: str | None) -> None:
-    """Raise :class:`AdvisorError` if ``store`` cannot hold the calibration stores (a local
-    folder must be one, or be creatable; a URL needs its fsspec filesystem installed)."""
-    if store is None:
-        return
-    if "://" in store:
-        import fsspec
-
-        try:
-            fsspec.core.url_to_fs(store)
-        except (ImportError, ValueError) as exc:
-            raise AdvisorError(f"cannot use the store {store!r}: {exc}") from None
-        return
-    folder = Path(store).expanduser()
-    if folder.exists() and not folder.is_dir():
-        raise AdvisorError(f"--store {store} is a file: give a folder (or a URL) to write into")
-    existing = next((f for f in (folder, *folder.absolute().parents) if f.exists()), None)
-    if existing is None or not existing.is_dir():
-        raise AdvisorError(f"--store {store}: {existing} is not a folder; choose another --store")
-
-
-@contextmanager
-def _workdir(store: str | None) -> Iterator[tuple[str | Path, str]]:
-    """A fresh folder for the calibration stores inside ``store``, removed afterwards."""
-    name = f"advisor-calibrate-{uuid.uuid4().hex[:8]}"
-    if store is None:
-        root = Path(tempfile.mkdtemp(prefix=f"{name}-"))
-        try:
-            yield root, f"a temporary folder on the local disk ({root.parent})"
-        finally:
-            shutil.rmtree(root, ignore_errors=True)
-        return
-    check_store(store)
-    if "://" in store:
-        import fsspec
-
-        fs, base = fsspec.core.url_to_fs(store)
-        url = f"{store.rstrip('/')}/{name}"
-        try:
-            yield url, store
-        finally:
-            with _ignored_errors():
-                fs.rm(f"{base.rstrip('/')}/{name}", recursive=True)
-        return
-    folder = Path(store).expanduser()
-    try:
-        (folder / name).mkdir(parents=True)
-    except OSError as exc:
-        raise AdvisorError(
-            f"cannot write into --store {store} ({exc.strerror}): choose a writable folder"
-        ) from None
-    try:
-        yield folder / name, str(folder.resolve())
-    finally:
-        shutil.rmtree(folder / name, ignore_errors=True)
-
-
-@contextmanager
-def _ignored_errors() -> Iterator[None]:
-    try:
-        yield
-    except Exception as exc:  # cleanup of a remote store must not hide the result
-        logger.warning("could not remove the calibration stores: %s", exc)
-
-
 def _sample(hours: int) -> xr.Dataset:
     """``hours`` hours of the sample's :data:`VARIABLE`, in memory."""
     from advisor.run.sample import era5_like
@@ -484,8 +221,7 @@ def _sample(hours: int) -> xr.Dataset:
 
 def _blocks() -> list[np.ndarray]:
     """A day of each sample variable, from the middle of the month."""
-    from advisor.synth.fields import generate_block
-    from advisor.synth.grid import VARIABLES, hours_since_epoch
+    from advisor.run.sample import VARIABLES, generate_block, hours_since_epoch
 
     start = hours_since_epoch(2019) + HOURS // 2
     return [generate_block(v, start, BLOCK_HOURS) for v in VARIABLES]
@@ -496,7 +232,7 @@ def _codec_speed(spec: CodecSpec, blocks: Sequence[np.ndarray], repeats: int = 3
     no threads of its own); the best of ``repeats`` per block."""
     from concurrent.futures import ThreadPoolExecutor
 
-    codec = numcodecs_compressor(spec)
+    codec = spec.numcodec()
 
     def timed(block: np.ndarray) -> tuple[float, float, int]:
         encode = decode = math.inf
@@ -534,8 +270,8 @@ def _write_layouts(ds: xr.Dataset, root: str | Path, hours: int) -> dict[str, st
     paths: dict[str, str | Path] = {}
     for name, chunks in LAYOUTS.items():
         path = root / f"{name}.zarr" if isinstance(root, Path) else f"{root}/{name}.zarr"
-        chunks = _clip(chunks, hours)
-        encoding = encoding_for([VARIABLE], chunks, DEFAULT_CODEC, 3, ds[VARIABLE].dtype.itemsize)
+        clipped = _clip(chunks, hours)
+        encoding = encoding_for([VARIABLE], clipped, DEFAULT_CODEC, 3, ds[VARIABLE].dtype.itemsize)
         ds.to_zarr(path, mode="w-", encoding=encoding, zarr_format=3, consolidated=True)
         paths[name] = path
     return paths

@@ -26,7 +26,7 @@ def load_profile(spec: str | StorageProfile | None) -> StorageProfile:
     if isinstance(spec, StorageProfile):
         return spec
     if spec in PRESETS:
-        return PRESETS[spec]  # type: ignore[index]
+        return PRESETS[spec]
     path = Path(spec).expanduser()
     if not path.is_file():
         raise AdvisorError(
@@ -79,6 +79,28 @@ def resolve_profile(spec: str | StorageProfile | None) -> tuple[StorageProfile, 
     if spec in PRESETS:
         return profile, f"built-in {spec} preset"
     return profile, str(Path(spec).expanduser().resolve())
+
+
+def calibration_path(path: str | Path | None = None) -> Path:
+    """Where ``advisor calibrate`` saves: ``path`` (``--profile``), else ``ADVISOR_PROFILE``
+    when it names a file (not a preset), else :func:`default_profile_path`; never a folder.
+
+    Examples
+    --------
+    >>> calibration_path("~/profiles/fast.json").name
+    'fast.json'
+    """
+    env = os.environ.get(PROFILE_ENV)
+    if path is not None:
+        target = Path(path)
+    elif env and env not in PRESETS:
+        target = Path(env)
+    else:
+        target = default_profile_path()
+    target = target.expanduser()
+    if target.is_dir():
+        raise AdvisorError(f"--profile {target} is a folder: give a file name, e.g. profile.json")
+    return target
 
 
 def save_profile(profile: StorageProfile, path: str | Path | None = None) -> Path:

@@ -1,0 +1,128 @@
+"""The folders calibration and validation write their sample copies into, and their removal.
+
+``advisor calibrate`` writes into a fresh folder inside the store under test
+(:func:`calibration_folder`, which may be an fsspec URL); ``advisor validate``
+into a temporary folder or the user's own ``--workdir`` (:func:`validation_folder`).
+Both write zarr 3 stores with consolidated metadata (:func:`consolidated_quietly`).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import uuid
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from advisor.plan.errors import AdvisorError
+
+logger = logging.getLogger(__name__)
+
+CONSOLIDATED_WARNING = "Consolidated metadata is currently not part"
+"""zarr's warning on consolidated metadata in format 3 (which xarray reads fastest)."""
+
+
+@contextmanager
+def consolidated_quietly() -> Iterator[None]:
+    """Silence the warning on consolidated metadata in zarr 3 (:data:`CONSOLIDATED_WARNING`)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", CONSOLIDATED_WARNING)
+        yield
+
+
+def check_store(store: str | None) -> None:
+    """Raise :class:`AdvisorError` if ``store`` cannot hold the calibration stores (a local
+    folder must be one, or be creatable; a URL needs its fsspec filesystem installed).
+
+    Examples
+    --------
+    >>> check_store(None), check_store(".")
+    (None, None)
+    """
+    if store is None:
+        return
+    if "://" in store:
+        import fsspec  # type: ignore[import-untyped]  # fsspec ships no type information
+
+        try:
+            fsspec.core.url_to_fs(store)
+        except (ImportError, ValueError) as exc:
+            raise AdvisorError(f"cannot use the store {store!r}: {exc}") from None
+        return
+    folder = Path(store).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise AdvisorError(f"--store {store} is a file: give a folder (or a URL) to write into")
+    existing = next((f for f in (folder, *folder.absolute().parents) if f.exists()), None)
+    if existing is None or not existing.is_dir():
+        raise AdvisorError(f"--store {store}: {existing} is not a folder; choose another --store")
+
+
+@contextmanager
+def calibration_folder(store: str | None) -> Iterator[tuple[str | Path, str]]:
+    """A fresh folder for the calibration stores inside ``store`` (default: a temporary folder
+    on the local disk) and a phrase naming where it is; removed afterwards."""
+    name = f"advisor-calibrate-{uuid.uuid4().hex[:8]}"
+    if store is None:
+        root = Path(tempfile.mkdtemp(prefix=f"{name}-"))
+        try:
+            yield root, f"a temporary folder on the local disk ({root.parent})"
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+        return
+    check_store(store)
+    if "://" in store:
+        import fsspec
+
+        fs, base = fsspec.core.url_to_fs(store)
+        try:
+            yield f"{store.rstrip('/')}/{name}", store
+        finally:
+            with _ignored_errors():
+                fs.rm(f"{base.rstrip('/')}/{name}", recursive=True)
+        return
+    folder = Path(store).expanduser()
+    try:
+        (folder / name).mkdir(parents=True)
+    except OSError as exc:
+        raise AdvisorError(
+            f"cannot write into --store {store} ({exc.strerror}): choose a writable folder"
+        ) from None
+    try:
+        yield folder / name, str(folder.resolve())
+    finally:
+        shutil.rmtree(folder / name, ignore_errors=True)
+
+
+def check_workdir(workdir: Path | None) -> None:
+    """Raise :class:`AdvisorError` if ``workdir`` holds anything (the copies need a new folder).
+
+    Examples
+    --------
+    >>> check_workdir(None)  # a temporary folder will be made: nothing to check
+    """
+    if workdir is not None and workdir.exists() and any(workdir.iterdir()):
+        raise AdvisorError(f"--workdir {workdir} is not empty: give a new or empty folder")
+
+
+@contextmanager
+def validation_folder(workdir: Path | None) -> Iterator[Path]:
+    """``workdir`` (new or empty, kept afterwards), or a temporary folder removed afterwards."""
+    check_workdir(workdir)
+    folder = workdir or Path(tempfile.mkdtemp(prefix="advisor-validate-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        yield folder
+    finally:
+        if workdir is None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def _ignored_errors() -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:  # cleanup of a remote store must not hide the result
+        logger.warning("could not remove the calibration stores: %s", exc)
