@@ -13,10 +13,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from advisor.report import build_report, render_report, write_report
 from advisor.report.asvresults import decode_param, read_results
-from advisor.report.render import GENERATOR
-from advisor.report.tables import CodecPoint, dominates, pareto_front, pick_codecs
+from advisor.report.build import build_report
+from advisor.report.codec_table import CodecPoint, dominates, pareto_front, pick_codecs
+from advisor.report.model import GENERATOR
+from advisor.report.render import render_report
+from advisor.report.writer import write_report
 from tests.conftest import assert_one_line_error, run_cli
 
 FIXTURE = Path(__file__).parent / "fixtures" / "asv-tiny"
@@ -510,7 +512,7 @@ def test_results_of_another_asv_format_are_left_out_with_a_reason(tmp_path: Path
 
 
 def test_save_figures_of_several_classes_meet_in_one_row_per_setting(tmp_path: Path) -> None:
-    from advisor.report.tables import save_tables
+    from advisor.report.save_table import save_tables
 
     params = [["'none'", "'zstd:3'"], ["2", "3"]]
     names = ["codec", "zarr_format"]

@@ -37,7 +37,14 @@ class Fact:
     source: str = FROM_RESULTS
 
 
-def _installed(name: str) -> str:
+def installed_version(name: str) -> str:
+    """The installed version of the distribution ``name``, or ``not installed``.
+
+    Examples
+    --------
+    >>> installed_version("chunk-advisor") != "not installed", installed_version("no-such-dist")
+    (True, 'not installed')
+    """
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
@@ -89,7 +96,7 @@ def environment(results: ResultSet | None) -> list[Fact]:
         facts.append(
             Fact(package, _join(values))
             if values
-            else Fact(package, _installed(package), FROM_PROCESS)
+            else Fact(package, installed_version(package), FROM_PROCESS)
         )
     formats = recorded(results, "zarr_format") if results else []
     if formats:
