@@ -584,3 +584,17 @@ def test_markup_in_results_shows_as_text(tmp_path: Path, catalog_copy: Path) -> 
     page = assert_self_contained(html)
     assert page.all("b") == [] and page.all("i") == []
     assert "<script>alert(3)</script>" in page.plain and "<b>Y</b>" in page.plain
+
+
+def test_the_page_writes_seconds_with_the_projects_one_formatter() -> None:
+    # the report had its own formatter ("95 s"); advisor.plan.units.format_seconds also has min and h
+    from advisor.plan.units import format_seconds
+    from advisor.report.access_table import AccessTable
+    from advisor.report.save_table import SaveRow, SaveTable
+    from advisor.report.sections.access import access_heatmap
+    from advisor.report.sections.save import save_table_html
+
+    saves = SaveTable("save", ("codec",), (SaveRow({"codec": "zstd"}, time=95.0),))
+    assert "<td class='num'>1.58 min</td>" in save_table_html(saves)
+    reads = AccessTable(("source",), ("map",), {("source", "map"): 7200.0}, {})
+    assert format_seconds(7200.0) == "2 h" and ">2 h<" in access_heatmap(reads)

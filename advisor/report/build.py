@@ -15,7 +15,7 @@ from advisor.report.access_table import access_table, is_access_record
 from advisor.report.asvresults import ResultSet, class_of, read_results
 from advisor.report.cards import catalog_cards
 from advisor.report.codec_table import codec_table, is_codec_record
-from advisor.report.environment import environment
+from advisor.report.environment import DATE_FORMAT, environment
 from advisor.report.generic_table import generic_tables
 from advisor.report.model import Missing, Report
 from advisor.report.save_table import save_tables
@@ -97,7 +97,7 @@ def build_report(
     )
     return Report(
         source=source,
-        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        generated=datetime.now(UTC).strftime(DATE_FORMAT),
         results=results,
         codecs=codecs,
         saves=saves,

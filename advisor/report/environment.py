@@ -24,6 +24,9 @@ PACKAGES: tuple[str, ...] = ("xarray", "dask", "zarr", "numcodecs")
 SCALE_ENV = "ADVISOR_BENCH_SCALE"
 """The suites' scale variable (``tiny``, ``small``, ``full``)."""
 
+DATE_FORMAT = "%Y-%m-%d %H:%M UTC"
+"""How the page writes a moment: when it was made, a commit's date, when a run started."""
+
 FROM_RESULTS = "results"
 FROM_PROCESS = "this process"
 
@@ -64,7 +67,7 @@ def _join(values: Iterable[str]) -> str:
 
 
 def _date(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "unknown"
+    return value.strftime(DATE_FORMAT) if value else "unknown"
 
 
 def _memory(text: str) -> str:
