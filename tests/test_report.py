@@ -13,10 +13,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from advisor.report import build_report, render_report, write_report
 from advisor.report.asvresults import decode_param, read_results
-from advisor.report.render import GENERATOR
-from advisor.report.tables import CodecPoint, dominates, pareto_front, pick_codecs
+from advisor.report.build import build_report
+from advisor.report.codec_table import CodecPoint, dominates, pareto_front, pick_codecs
+from advisor.report.model import GENERATOR
+from advisor.report.render import render_report
+from advisor.report.writer import write_report
 from tests.conftest import assert_one_line_error, run_cli
 
 FIXTURE = Path(__file__).parent / "fixtures" / "asv-tiny"
@@ -510,7 +512,7 @@ def test_results_of_another_asv_format_are_left_out_with_a_reason(tmp_path: Path
 
 
 def test_save_figures_of_several_classes_meet_in_one_row_per_setting(tmp_path: Path) -> None:
-    from advisor.report.tables import save_tables
+    from advisor.report.save_table import save_tables
 
     params = [["'none'", "'zstd:3'"], ["2", "3"]]
     names = ["codec", "zarr_format"]
@@ -582,3 +584,17 @@ def test_markup_in_results_shows_as_text(tmp_path: Path, catalog_copy: Path) -> 
     page = assert_self_contained(html)
     assert page.all("b") == [] and page.all("i") == []
     assert "<script>alert(3)</script>" in page.plain and "<b>Y</b>" in page.plain
+
+
+def test_the_page_writes_seconds_with_the_projects_one_formatter() -> None:
+    # the report had its own formatter ("95 s"); advisor.plan.units.format_seconds also has min and h
+    from advisor.plan.units import format_seconds
+    from advisor.report.access_table import AccessTable
+    from advisor.report.save_table import SaveRow, SaveTable
+    from advisor.report.sections.access import access_heatmap
+    from advisor.report.sections.save import save_table_html
+
+    saves = SaveTable("save", ("codec",), (SaveRow({"codec": "zstd"}, time=95.0),))
+    assert "<td class='num'>1.58 min</td>" in save_table_html(saves)
+    reads = AccessTable(("source",), ("map",), {("source", "map"): 7200.0}, {})
+    assert format_seconds(7200.0) == "2 h" and ">2 h<" in access_heatmap(reads)

@@ -23,7 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from advisor.report import build_report, render_report, write_report
+from advisor.report.build import build_report
+from advisor.report.render import render_report
+from advisor.report.writer import write_report
 from tests.test_report import FIXTURE
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

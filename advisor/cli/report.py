@@ -7,10 +7,6 @@ from pathlib import Path
 import typer
 
 from advisor.cli.app import app
-from advisor.plan.errors import AdvisorError
-
-DEFAULT_RESULTS = Path("results")
-"""asv's ``results_dir`` in the project's ``asv.conf.json``, relative to where asv runs."""
 
 
 @app.command("report")
@@ -30,16 +26,9 @@ def report_cmd(
     ),
 ) -> None:
     """Write OUT/index.html: codecs, the save workload, access patterns, advice and environment."""
-    from advisor.report import build_report, render_report, write_report
-    from advisor.report.build import check_out_dir
+    from advisor.report.make import make_report
 
-    if results is not None and not results.is_dir():
-        raise AdvisorError(
-            f"--results {results} is not a folder: pass asv's results_dir, e.g. --results results"
-        )
-    check_out_dir(out, overwrite=overwrite)
-    report = build_report(results if results is not None else DEFAULT_RESULTS, catalog)
-    index = write_report(render_report(report), out, overwrite=overwrite)
+    index, report = make_report(results, catalog, out, overwrite=overwrite)
     typer.echo(f"wrote {index} ({index.stat().st_size / 1e6:.2f} MB); open it in a browser")
     for item in report.missing:
         typer.echo(f"missing {item.what}: run {item.command}", err=True)

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 from advisor.plan.errors import AdvisorError
 
@@ -77,6 +77,28 @@ class Benchmark:
     def method(self) -> str:
         """The benchmark function's own name, e.g. ``time_encode``."""
         return self.name.rsplit(".", 1)[-1]
+
+
+def class_of(name: str) -> str:
+    """The benchmark class (or module, for a function) of a full benchmark name.
+
+    Examples
+    --------
+    >>> class_of("save.SaveCodecs.time_save")
+    'save.SaveCodecs'
+    """
+    return name.rsplit(".", 1)[0]
+
+
+def measured(value: float | None) -> TypeGuard[float]:
+    """Whether ``value`` is a finite number (not failed, skipped or infinite).
+
+    Examples
+    --------
+    >>> measured(1.5), measured(None), measured(float("nan"))
+    (True, False, False)
+    """
+    return value is not None and math.isfinite(value)
 
 
 @dataclass(frozen=True, slots=True)

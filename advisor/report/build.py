@@ -1,36 +1,24 @@
-"""Gather a report (read results and catalog metadata), then write the rendered page.
+"""Gather a report: read the asv results and the catalog's store metadata into a :class:`Report`.
 
-:func:`build_report` does the reading and returns an immutable :class:`Report`;
-:func:`advisor.report.render.render_report` turns it into HTML without I/O;
-:func:`write_report` checks the output folder and writes ``index.html``.
+:func:`build_report` does all the reading and returns an immutable
+:class:`~advisor.report.model.Report`; :func:`advisor.report.render.render_report`
+turns it into HTML without I/O; :func:`advisor.report.writer.write_report` writes it.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from advisor import __version__
-from advisor.plan.errors import AdvisorError
-from advisor.report.asvresults import ResultSet, read_results
-from advisor.report.cards import Card, catalog_cards
-from advisor.report.environment import Fact, environment
-from advisor.report.tables import (
-    AccessTable,
-    CodecTable,
-    GenericTable,
-    SaveTable,
-    access_table,
-    class_of,
-    codec_table,
-    generic_tables,
-    is_access_record,
-    is_codec_record,
-    save_tables,
-)
+from advisor.report.access_table import access_table, is_access_record
+from advisor.report.asvresults import ResultSet, class_of, read_results
+from advisor.report.cards import catalog_cards
+from advisor.report.codec_table import codec_table, is_codec_record
+from advisor.report.environment import DATE_FORMAT, environment
+from advisor.report.generic_table import generic_tables
+from advisor.report.model import Missing, Report
+from advisor.report.save_table import save_tables
 
 logger = logging.getLogger(__name__)
 
@@ -44,43 +32,21 @@ SUITES: dict[str, tuple[str, str]] = {
 }
 """Each results section: what it shows and the asv ``--bench`` pattern of the suite behind it."""
 
-INDEX = "index.html"
 
+def missing_results(present: dict[str, object], results: ResultSet | None) -> list[Missing]:
+    """The sections of :data:`SUITES` without results (``present[key]`` falsy), with their command.
 
-@dataclass(frozen=True, slots=True)
-class Missing:
-    """A part of the report without results, and the command that produces them."""
-
-    what: str
-    command: str
-
-
-@dataclass(frozen=True, slots=True)
-class Report:
-    """Everything the page shows, read once; rendering it does no I/O."""
-
-    source: str
-    generated: str
-    results: ResultSet | None = None
-    codecs: CodecTable | None = None
-    saves: tuple[SaveTable, ...] = ()
-    access: AccessTable | None = None
-    others: tuple[GenericTable, ...] = ()
-    cards: tuple[Card, ...] = ()
-    environment: tuple[Fact, ...] = ()
-    missing: tuple[Missing, ...] = ()
-    problems: tuple[str, ...] = ()
-    title: str = "chunk-advisor report"
-    version: str = __version__
-
-
-def _missing(report_parts: dict[str, object], results: ResultSet | None) -> list[Missing]:
+    Examples
+    --------
+    >>> [m.what for m in missing_results({}, None)]
+    ['benchmark results (every section above the recommendations)']
+    """
     if results is None or not results.records:
         return [Missing("benchmark results (every section above the recommendations)", RUN_COMMAND)]
     return [
         Missing(what, f"{RUN_COMMAND} --bench {suite}")
         for key, (what, suite) in SUITES.items()
-        if not report_parts[key]
+        if not present[key]
     ]
 
 
@@ -94,6 +60,12 @@ def build_report(
 
     Only the most recent run of each benchmark on the most recently measured
     machine is used. Cards read store metadata only and never generate data.
+
+    Examples
+    --------
+    >>> report = build_report(None, cards=False)
+    >>> report.source, [m.command for m in report.missing] == [RUN_COMMAND]
+    ('no benchmark results', True)
     """
     results = None
     if results_dir is not None and Path(results_dir).is_dir():
@@ -109,7 +81,7 @@ def build_report(
     others = tuple(generic_tables(r for r in records if class_of(r.benchmark.name) not in used))
     card_list = tuple(catalog_cards(catalog)) if cards else ()
     complete_codecs = codecs is not None and any(p.complete for p in codecs.points)
-    missing = _missing({"codecs": complete_codecs, "save": saves, "access": access}, results)
+    missing = missing_results({"codecs": complete_codecs, "save": saves, "access": access}, results)
     missing += [
         Missing(f"the data of catalog entry {c.entry}", c.make_command)
         for c in card_list
@@ -125,7 +97,7 @@ def build_report(
     )
     return Report(
         source=source,
-        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        generated=datetime.now(UTC).strftime(DATE_FORMAT),
         results=results,
         codecs=codecs,
         saves=saves,
@@ -136,42 +108,3 @@ def build_report(
         missing=tuple(missing),
         problems=results.problems if results else (),
     )
-
-
-def check_out_dir(out_dir: str | Path, *, overwrite: bool = False) -> Path:
-    """The path of ``index.html`` in ``out_dir``, after checking it may be written.
-
-    An existing ``index.html`` is replaced only if this command wrote it (its
-    generator tag says so) or ``overwrite`` is set.
-    """
-    from advisor.report.render import GENERATOR
-
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise AdvisorError(f"--out {out} is a file, not a folder: pass a folder such as reports/")
-    parent = out if out.exists() else next((p for p in out.parents if p.exists()), Path("."))
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise AdvisorError(f"cannot write to {parent}: pass --out a folder you can write to")
-    index = out / INDEX
-    if index.exists() and not overwrite:
-        head = index.read_text(encoding="utf-8", errors="replace")[:2000]
-        if f'<meta name="generator" content="{GENERATOR}">' not in head:
-            raise AdvisorError(
-                f"{index} exists and was not written by advisor report: pass --overwrite to replace it"
-            )
-    return index
-
-
-def write_report(html: str, out_dir: str | Path, *, overwrite: bool = False) -> Path:
-    """Write ``html`` to ``out_dir/index.html`` (atomically) and return the path."""
-    index = check_out_dir(out_dir, overwrite=overwrite)
-    try:
-        index.parent.mkdir(parents=True, exist_ok=True)
-        tmp = index.with_name(f".{INDEX}.{os.getpid()}.tmp")
-        tmp.write_text(html, encoding="utf-8")
-        tmp.replace(index)
-    except OSError as exc:
-        raise AdvisorError(
-            f"cannot write {index}: {exc.strerror}; pass --out a writable folder"
-        ) from None
-    return index

@@ -24,6 +24,9 @@ PACKAGES: tuple[str, ...] = ("xarray", "dask", "zarr", "numcodecs")
 SCALE_ENV = "ADVISOR_BENCH_SCALE"
 """The suites' scale variable (``tiny``, ``small``, ``full``)."""
 
+DATE_FORMAT = "%Y-%m-%d %H:%M UTC"
+"""How the page writes a moment: when it was made, a commit's date, when a run started."""
+
 FROM_RESULTS = "results"
 FROM_PROCESS = "this process"
 
@@ -37,7 +40,14 @@ class Fact:
     source: str = FROM_RESULTS
 
 
-def _installed(name: str) -> str:
+def installed_version(name: str) -> str:
+    """The installed version of the distribution ``name``, or ``not installed``.
+
+    Examples
+    --------
+    >>> installed_version("chunk-advisor") != "not installed", installed_version("no-such-dist")
+    (True, 'not installed')
+    """
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
@@ -57,7 +67,7 @@ def _join(values: Iterable[str]) -> str:
 
 
 def _date(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "unknown"
+    return value.strftime(DATE_FORMAT) if value else "unknown"
 
 
 def _memory(text: str) -> str:
@@ -89,7 +99,7 @@ def environment(results: ResultSet | None) -> list[Fact]:
         facts.append(
             Fact(package, _join(values))
             if values
-            else Fact(package, _installed(package), FROM_PROCESS)
+            else Fact(package, installed_version(package), FROM_PROCESS)
         )
     formats = recorded(results, "zarr_format") if results else []
     if formats:

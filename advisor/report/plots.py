@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from advisor.report.tables import CodecTable, SaveTable
+    from advisor.report.codec_table import CodecTable, Goal
+    from advisor.report.save_table import SaveTable
 
 DPI = 100
 """Pixels per inch of the embedded PNGs (a 10-inch figure is 1000 px wide)."""
@@ -24,7 +25,7 @@ DPI = 100
 PALETTE = ("#1f6fb2", "#c77700", "#1b7f3b", "#b3261e", "#6a3d9a", "#00838f", "#795548", "#5b6570")
 """Colours of categories (codec families) in the figures."""
 
-GOAL_STYLE = {
+GOAL_STYLE: dict[Goal, dict[str, str]] = {
     "smallest": {"marker": "^", "color": "#1f6fb2"},
     "fastest": {"marker": "s", "color": "#c77700"},
     "balanced": {"marker": "*", "color": "#1b7f3b"},
@@ -97,19 +98,20 @@ def codec_tradeoff(table: CodecTable) -> str | None:
     fig = Figure(figsize=(10, 2.9 * len(variables) + 0.4), layout="constrained")
     axes = fig.subplots(len(variables), 2, squeeze=False, sharey="row")
     for row, variable in enumerate(variables):
-        points = [p for p in table.of(variable) if p.complete]
+        figures = {p.codec: f for p in table.of(variable) if (f := p.figures) is not None}
+        on_front = [figures[p.codec] for p in table.of(variable) if p.pareto and p.codec in figures]
         picks = table.picks.get(variable, {})
         for col, (attr, label) in enumerate((("encode", "encode"), ("decode", "decode"))):
             ax = axes[row][col]
-            xs = [getattr(p, attr) for p in points]
-            ys = [p.ratio for p in points]
+            axis = 1 if attr == "encode" else 2  # CodecPoint.figures: (ratio, encode, decode)
+            xs = [f[axis] for f in figures.values()]
+            ys = [f[0] for f in figures.values()]
             ax.scatter(xs, ys, s=14, color="#9aa5b1", label="codec", zorder=2)
             fx, fy = _front_2d(xs, ys)
             ax.step(fx, fy, where="post", color="#5b6570", lw=1, zorder=1, label="Pareto front")
-            on_front = [p for p in points if p.pareto]
             ax.scatter(
-                [getattr(p, attr) for p in on_front],
-                [p.ratio for p in on_front],
+                [f[axis] for f in on_front],
+                [f[0] for f in on_front],
                 s=18,
                 facecolors="none",
                 edgecolors="#1d232b",
@@ -118,7 +120,7 @@ def codec_tradeoff(table: CodecTable) -> str | None:
                 label="Pareto (ratio, encode, decode)",
             )
             for goal, style in GOAL_STYLE.items():
-                pick = table.point(variable, picks.get(goal))  # type: ignore[arg-type]
+                pick = table.point(variable, picks.get(goal))
                 if pick is None:
                     continue
                 ax.scatter(
@@ -160,20 +162,22 @@ def save_tradeoff(table: SaveTable) -> str | None:
     """
     from matplotlib.figure import Figure
 
-    rows = [r for r in table.rows if r.time is not None and r.ratio is not None]
+    rows = [
+        (r, t, q) for r in table.rows if (t := r.time) is not None and (q := r.ratio) is not None
+    ]
     if not rows:
         return None
     fig = Figure(figsize=(10, 4.2), layout="constrained")
     ax = fig.subplots()
     families: dict[str, str] = {}
     markers = {"2": "o", "3": "D"}
-    for row in rows:
+    for row, seconds, ratio in rows:
         codec = row.setting.get("codec", row.label)
         key = ":".join(codec.split(":")[:2]) if codec.startswith("blosc:") else codec.split(":")[0]
         colour = families.setdefault(key, PALETTE[len(families) % len(PALETTE)])
         ax.scatter(
-            row.time,
-            row.ratio,
+            seconds,
+            ratio,
             color=colour,
             s=22,
             alpha=0.85,
