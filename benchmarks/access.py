@@ -22,16 +22,10 @@ from pathlib import Path
 from advisor.plan.patterns import parse_pattern
 from advisor.run import workloads
 
-from . import (
-    LAYOUTS,
-    MIX,
-    client,
-    layout_chunks,
-    layout_store,
-    sample_store,
-    schema_of,
-    setup_timeout,
-)
+from .cache import layout_store, sample_store
+from .cluster import client
+from .layouts import LAYOUTS, MIX, layout_chunks, schema_of
+from .suite import Interactive
 
 VARIABLE = "cape"
 """The variable every access reads."""
@@ -47,15 +41,12 @@ def _accesses(pattern: str, path: Path) -> Iterator[dict[str, slice]]:
     return itertools.cycle(drawn)
 
 
-class Access:
+class Access(Interactive):
     """Seconds per access: point series, region series, map, ML patch and full scan x chunking."""
 
     params = (list(MIX), list(LAYOUTS))
     param_names = ("pattern", "layout")
-    rounds = 1
-    repeat = (3, 10, 10.0)
     min_run_count = 1
-    warmup_time = 0.0
     timeout = 600
 
     def setup_cache(self) -> dict[tuple[str, str], str]:
@@ -65,8 +56,6 @@ class Access:
             for pattern in MIX
             for layout in LAYOUTS
         }
-
-    setup_cache.timeout = setup_timeout()
 
     def setup(self, stores: dict[tuple[str, str], str], pattern: str, layout: str) -> None:
         path = Path(stores[pattern, layout])

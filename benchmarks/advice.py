@@ -17,7 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import SEED, YEAR, cached, data_dir, hours, rng, sample_store, scale, setup_timeout
+from .cache import cached, data_dir, sample_store
+from .scale import SEED, YEAR, hours, scale
+from .suite import Interactive, Suite, rng
 
 SHAPE = "time=8760,latitude=121,longitude=161"
 """The workflow's year: 8760 hours on the 0.25° East Asia grid."""
@@ -64,19 +66,16 @@ def bench_catalog() -> Path:
     return cached(data_dir() / "catalog", make) / "catalog.yaml"
 
 
-class Recommend:
+class Recommend(Suite):
     """Seconds for a recommendation of the default mix (point series, map, ML batch)."""
 
     params = (["shape", "catalog"],)
     param_names = ("source",)
-    rounds = 1
     warmup_time = 0.1
     timeout = 120
 
     def setup_cache(self) -> str:
         return str(bench_catalog())
-
-    setup_cache.timeout = setup_timeout()
 
     def setup(self, catalog: str, source: str) -> None:
         from advisor.plan.policy.recommend import DEFAULT_PATTERNS
@@ -95,13 +94,8 @@ class Recommend:
         recommend(schema, self.patterns)
 
 
-class Cli:
+class Cli(Interactive):
     """Seconds for the whole ``advisor recommend --shape ...`` process, start-up included."""
-
-    rounds = 1
-    repeat = (3, 10, 10.0)
-    warmup_time = 0.0
-    timeout = 120
 
     def time_recommend_shape(self) -> None:
         command = [
@@ -119,13 +113,10 @@ class Cli:
             raise RuntimeError(f"{' '.join(command)} failed: {done.stderr.strip()}")
 
 
-class Score:
+class Score(Interactive):
     """Seconds to score 100,000 candidate chunk shapes for every pattern kind."""
 
-    rounds = 1
-    repeat = (3, 10, 10.0)
     warmup_time = 0.1
-    timeout = 120
 
     def setup(self) -> None:
         from advisor.plan.parse import schema_from_shape

@@ -15,7 +15,10 @@ import xarray as xr
 from advisor.plan import workflow
 from advisor.run import workloads
 
-from . import client, layout_chunks, layout_store, sample_store, schema_of, setup_timeout, skip
+from .cache import layout_store, sample_store
+from .cluster import client
+from .layouts import layout_chunks, schema_of
+from .suite import Pipeline, skip
 
 LAYOUTS = ("source", "workflow", "advisor")
 
@@ -31,15 +34,10 @@ PATTERNS = ("climatology", "full-scan")
 """The patterns the advisor picks for: the climatologies' and the gradient's (it reads everything)."""
 
 
-class _OnLayouts:
+class _OnLayouts(Pipeline):
     """A computation over the hourly sample in each of :data:`LAYOUTS`; ``pattern`` picks the advisor's."""
 
     pattern = "climatology"
-    rounds = 1
-    repeat = (1, 2, 10.0)
-    min_run_count = 1
-    warmup_time = 0.0
-    timeout = 900
 
     def setup_cache(self) -> dict[tuple[str, str], str]:
         # asv keys setup_cache by where it is written: the subclasses share this one.
@@ -49,8 +47,6 @@ class _OnLayouts:
             for pattern in PATTERNS
             for layout in LAYOUTS
         }
-
-    setup_cache.timeout = setup_timeout()
 
     def setup(self, stores: dict[tuple[str, str], str], layout: str, *args: str) -> None:
         client()

@@ -17,7 +17,9 @@ from advisor.plan.codecs import CodecSpec
 from advisor.store.encoding import numcodecs_compressor
 from advisor.synth.grid import VARIABLES
 
-from . import block, codec_grid, scale, setup_timeout
+from .cache import block
+from .scale import codec_grid, scale
+from .suite import Interactive
 
 SPEED_REPEATS = 5
 """Calls timed for each ``track_*_speed`` figure (the best one counts)."""
@@ -28,21 +30,17 @@ def block_shape() -> tuple[int, int, int]:
     return (8, 30, 40) if scale() == "tiny" else (32, 60, 80)
 
 
-class Codecs:
+class Codecs(Interactive):
     """Encode and decode time, compression ratio and speed of each codec on each variable."""
 
     params = (codec_grid(), list(VARIABLES))
     param_names = ("codec", "variable")
-    rounds = 1
     repeat = (3, 10, 0.5)
     warmup_time = 0.05
-    timeout = 120
 
     def setup_cache(self) -> None:
         for variable in VARIABLES:
             block(variable, block_shape())
-
-    setup_cache.timeout = setup_timeout()
 
     def setup(self, codec: str, variable: str) -> None:
         self.data = block(variable, block_shape())

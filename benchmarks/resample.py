@@ -13,7 +13,11 @@ from pathlib import Path
 from advisor.plan import workflow
 from advisor.run import workloads
 
-from . import DIMS, advisor_chunks, client, layout_store, sample_store, schema_of, setup_timeout
+from .cache import layout_store, sample_store
+from .cluster import client
+from .layouts import advisor_chunks, schema_of
+from .scale import DIMS
+from .suite import Pipeline
 
 TIME_CHUNKS: dict[str, int | None] = {
     "aligned-744": 744,
@@ -50,21 +54,14 @@ def source_chunks(layout: str) -> dict[str, int]:
     return {d: min(int(chunks[d]), schema.sizes[d]) for d in DIMS}
 
 
-class Resample:
+class Resample(Pipeline):
     """Seconds to compute the daily statistics from each source chunking, with each flox method."""
 
     params = (list(TIME_CHUNKS), list(STATS), list(METHODS))
     param_names = ("layout", "stats", "method")
-    rounds = 1
-    repeat = (1, 2, 10.0)
-    min_run_count = 1
-    warmup_time = 0.0
-    timeout = 900
 
     def setup_cache(self) -> dict[str, str]:
         return {layout: str(layout_store(source_chunks(layout))) for layout in TIME_CHUNKS}
-
-    setup_cache.timeout = setup_timeout()
 
     def setup(self, stores: dict[str, str], layout: str, stats: str, method: str) -> None:
         client()

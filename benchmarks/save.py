@@ -38,22 +38,21 @@ from advisor.plan import workflow
 from advisor.plan.codecs import DEFAULT_CODEC, CodecSpec
 from advisor.run import workloads
 from advisor.store.encoding import numcodecs_compressor
+from advisor.store.metadata import store_size
+from advisor.store.publish import remove
 
-from . import (
-    advisor_chunks,
-    client,
-    codec_grid,
-    daily_store,
-    layout_chunks,
-    remove,
-    sample_store,
-    schema_of,
-    scratch,
-    setup_timeout,
-    stored_bytes,
-)
+from .cache import daily_store, sample_store, scratch
+from .cluster import client
+from .layouts import advisor_chunks, layout_chunks, schema_of
+from .scale import codec_grid
+from .suite import Pipeline
 
 ZARR_FORMATS = [2, 3]
+
+
+def stored_bytes(path: Path) -> int:
+    """Bytes of all files of a store: chunks and metadata."""
+    return store_size(path)[0]
 
 
 def decoded_bytes(ds: xr.Dataset) -> int:
@@ -103,31 +102,32 @@ def save_and_check(
     return stored_bytes(path)
 
 
-class _Codecs:
+class _Writes(Pipeline):
+    """A suite whose ``setup`` picks a fresh output path, ``self.out``, that ``teardown`` deletes."""
+
+    out: Path
+
+    def teardown(self, *args: object) -> None:
+        remove(self.out)
+
+
+class _Codecs(_Writes):
     """The daily dataset saved in the workflow's chunks with each codec of the sweep."""
 
     params = (codec_grid(), ZARR_FORMATS)
     param_names = ("codec", "zarr_format")
-    rounds = 1
     repeat = (1, 2, 5.0)
-    min_run_count = 1
-    warmup_time = 0.0
     timeout = 600
 
     def setup_cache(self) -> str:
         # asv keys setup_cache by where it is written: the subclasses share this one.
         return str(daily_store())
 
-    setup_cache.timeout = setup_timeout()
-
     def setup(self, daily: str, codec: str, zarr_format: int) -> None:
         self.daily = workloads.open_for_compute(Path(daily))
         self.codec = CodecSpec.parse(codec)
         self.chunks = workflow.WORKFLOW_CHUNKS
         self.out = scratch("save-codecs")
-
-    def teardown(self, *args: object) -> None:
-        remove(self.out)
 
 
 class SaveCodecs(_Codecs):
@@ -166,16 +166,11 @@ SAVE_LAYOUTS = ("workflow", "advisor", "dask-auto")
 ML batch) on the daily dataset, and dask's ``chunk("auto")``."""
 
 
-class _Layouts:
+class _Layouts(_Writes):
     """The whole pipeline (hourly -> daily -> rechunk -> ``to_zarr``) for each chunking."""
 
     params = (list(SAVE_LAYOUTS), ZARR_FORMATS)
     param_names = ("layout", "zarr_format")
-    rounds = 1
-    repeat = (1, 2, 10.0)
-    min_run_count = 1
-    warmup_time = 0.0
-    timeout = 900
 
     def setup_cache(self) -> dict[str, dict[str, int]]:
         # asv keys setup_cache by where it is written: the subclasses share this one.
@@ -189,16 +184,11 @@ class _Layouts:
             "dask-auto": layout_chunks("dask-auto", daily),
         }
 
-    setup_cache.timeout = setup_timeout()
-
     def setup(self, chunks: dict, layout: str, zarr_format: int) -> None:
         hourly = workloads.open_for_compute(sample_store())
         self.daily = workloads.resample(hourly, stats=workflow.WORKFLOW_STATS)
         self.chunks = chunks[layout]
         self.out = scratch("save-layouts")
-
-    def teardown(self, *args: object) -> None:
-        remove(self.out)
 
 
 class SaveLayouts(_Layouts):

@@ -20,6 +20,9 @@ from pathlib import Path
 import pytest
 
 import benchmarks
+from benchmarks.cache import DATA_ENV, daily_store
+from benchmarks.cluster import DASK_ENV, client, close_client
+from benchmarks.scale import SCALE_ENV
 
 BENCHMARK_DIR = Path(benchmarks.__file__).parent
 PREFIXES = ("time_", "timeraw_", "peakmem_", "mem_", "track_")
@@ -57,23 +60,23 @@ def _combinations(cls: type) -> list[tuple]:
 def tiny_scale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """The tiny scale, a fresh data cache and Dask's threaded scheduler (the cluster is tested apart)."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(benchmarks.SCALE_ENV, "tiny")
-        mp.setenv(benchmarks.DATA_ENV, str(tmp_path_factory.mktemp("bench-data")))
-        mp.setenv(benchmarks.DASK_ENV, "threads")
+        mp.setenv(SCALE_ENV, "tiny")
+        mp.setenv(DATA_ENV, str(tmp_path_factory.mktemp("bench-data")))
+        mp.setenv(DASK_ENV, "threads")
         yield
 
 
 def test_client_is_the_helpers_cluster_of_threads(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(benchmarks.DASK_ENV, "cluster")
+    monkeypatch.setenv(DASK_ENV, "cluster")
     monkeypatch.delenv("ADVISOR_SCHEDULER", raising=False)
     try:
-        client = benchmarks.client()
-        assert client is benchmarks.client()  # one per process
-        assert client.scheduler.address.startswith("inproc://")  # workers are threads here
-        assert client.submit(sum, [1, 2]).result() == 3
+        started = client()
+        assert started is client()  # one per process
+        assert started.scheduler.address.startswith("inproc://")  # workers are threads here
+        assert started.submit(sum, [1, 2]).result() == 3
     finally:
-        benchmarks.close_client()
-    assert client.status == "closed"
+        close_client()
+    assert started.status == "closed"
 
 
 def test_every_suite_is_found() -> None:
@@ -91,8 +94,17 @@ def test_asv_discovers_every_benchmark_with_valid_signatures() -> None:
     assert all(b.check(str(BENCHMARK_DIR)) for b in found)
 
 
-def test_helpers_doctests() -> None:
-    result = doctest.testmod(benchmarks, optionflags=doctest.ELLIPSIS)
+def helper_modules() -> list[str]:
+    """The modules of the benchmarks package that hold no suite: the shared helpers."""
+    return [
+        info.name for info in pkgutil.iter_modules([str(BENCHMARK_DIR)]) if info.name not in SUITES
+    ]
+
+
+@pytest.mark.parametrize("name", helper_modules())
+def test_helpers_doctests(name: str) -> None:
+    module = importlib.import_module(f"benchmarks.{name}")
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0
 
@@ -135,7 +147,7 @@ def test_save_check_catches_an_ignored_shuffle(tmp_path: Path, zarr_format: int)
     from advisor.run import workloads
     from benchmarks.save import assert_shuffled
 
-    daily = workloads.open_for_compute(benchmarks.daily_store()).compute()
+    daily = workloads.open_for_compute(daily_store()).compute()
     chunks = workflow.WORKFLOW_CHUNKS
     shuffled = CodecSpec.parse("blosc:lz4:5:bitshuffle")
     workloads.save(daily, tmp_path / "ok.zarr", chunks, shuffled, zarr_format)

@@ -81,3 +81,11 @@ def test_unreachable_scheduler_is_a_one_line_error(capsys: pytest.CaptureFixture
             pass
     code, _, err = run_cli(["cluster-info", "--scheduler", "tcp://127.0.0.1:9"], capsys)
     assert_one_line_error(code, err)
+
+
+def test_describe_cluster_describes_the_local_cluster() -> None:
+    from advisor.run.cluster import describe_cluster
+
+    info = describe_cluster(quiet=True)
+    assert set(info) == {"scheduler", "dashboard", "workers", "threads", "memory_limit"}
+    assert int(info["workers"]) >= 1 and int(info["threads"]) >= int(info["workers"])

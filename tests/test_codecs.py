@@ -99,7 +99,7 @@ def test_shards_need_format_3() -> None:
 def test_every_codec_of_the_full_sweep_round_trips(tmp_path: Path) -> None:
     """The asv codec sweep's every compressor, level and shuffle, under zarr 2 and 3: the tiny
     benchmark scale (the quick run) sweeps one level, so every level is checked here."""
-    from benchmarks import CLEVELS, codec_grid
+    from benchmarks.scale import CLEVELS, codec_grid
 
     data = np.linspace(-50, 3000, 24 * 30 * 40, dtype="float32").reshape(24, 30, 40)
     grid = codec_grid(CLEVELS)

@@ -1,7 +1,7 @@
 """Fit the cost model's constants to timed accesses (the pure half of ``advisor calibrate``).
 
-The model's seconds are linear in its rates (:attr:`advisor.plan.cost.Scores.terms`,
-:func:`advisor.plan.cost.rates`), so the constants are fitted by non-negative least
+The model's seconds are linear in its rates (:attr:`advisor.plan.cost.scores.Scores.terms`,
+:func:`advisor.plan.cost.scores.rates`), so the constants are fitted by non-negative least
 squares on relative errors (:func:`fit_rates`): the per-request overhead, latency and
 bandwidth from the reads (the decode speed is the codec's), then Dask's per-task and
 per-computation overheads and the grouping overhead from the scans and resamples
@@ -60,7 +60,7 @@ class Timing:
     predicted: float = math.nan
     """By the calibrated profile."""
     terms: tuple[float, ...] = ()
-    """The model's terms for this access (see :data:`advisor.plan.cost.TERMS`)."""
+    """The model's terms for this access (see :data:`advisor.plan.cost.scores.TERMS`)."""
 
     def to_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
@@ -134,7 +134,7 @@ class Calibration:
 def fit_rates(
     terms: np.ndarray, seconds: np.ndarray, fixed: np.ndarray, free: Sequence[int]
 ) -> np.ndarray:
-    """The rates (:func:`advisor.plan.cost.rates`) that best explain ``seconds``; ``free`` are fitted.
+    """The rates (:func:`advisor.plan.cost.scores.rates`) that best explain ``seconds``; ``free`` are fitted.
 
     Minimises the squared *relative* error ``(terms @ rates - seconds) / seconds``
     over non-negative values of the rates at ``free`` (the others keep their
@@ -174,7 +174,7 @@ def fit_rates(
 
 
 def profile_from_rates(base: StorageProfile, values: np.ndarray, **extra: Any) -> StorageProfile:
-    """``base`` with the constants of :data:`~advisor.plan.cost.TERMS` set from ``values``, floored.
+    """``base`` with the constants of :data:`~advisor.plan.cost.scores.TERMS` set from ``values``, floored.
 
     Examples
     --------

@@ -34,6 +34,7 @@ from advisor.plan.fit import Calibration, Timing, fit_profile, with_predictions
 from advisor.plan.patterns import REDUCTIONS, parse_pattern
 from advisor.plan.profile import PRESETS, CodecSpeed, StorageProfile
 from advisor.run.scratch import calibration_folder, consolidated_quietly
+from advisor.store.encoding import numcodecs_compressor
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -232,7 +233,7 @@ def _codec_speed(spec: CodecSpec, blocks: Sequence[np.ndarray], repeats: int = 3
     no threads of its own); the best of ``repeats`` per block."""
     from concurrent.futures import ThreadPoolExecutor
 
-    codec = spec.numcodec()
+    codec = numcodecs_compressor(spec)
 
     def timed(block: np.ndarray) -> tuple[float, float, int]:
         encode = decode = math.inf

@@ -146,6 +146,23 @@ def dask_client(
         yield client
 
 
+def describe_cluster(scheduler: str | None = None, *, quiet: bool = False) -> dict[str, str | int]:
+    """Start (or reach) the cluster :func:`dask_client` gives and describe it.
+
+    The keys: ``scheduler`` and ``dashboard`` (addresses), ``workers``,
+    ``threads`` and ``memory_limit`` (bytes, summed over the workers).
+    """
+    with dask_client(scheduler, quiet=quiet) as client:
+        workers = client.scheduler_info().get("workers", {})
+        return {
+            "scheduler": client.scheduler.address,
+            "dashboard": client.dashboard_link,
+            "workers": len(workers),
+            "threads": sum(w.get("nthreads", 0) for w in workers.values()),
+            "memory_limit": sum(w.get("memory_limit", 0) for w in workers.values()),
+        }
+
+
 def _announce(client: Client, what: str, quiet: bool) -> None:
     if quiet:
         return

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from advisor.plan.errors import AdvisorError
 from advisor.plan.workflow import STATISTICS, FloxMethod, Statistic
@@ -71,7 +71,7 @@ def read(
     ds: xr.Dataset, selection: Mapping[str, slice | int], variables: list[str] | None = None
 ) -> dict[str, np.ndarray]:
     """Read one access (a box given as ``dim -> slice``) of each variable into memory."""
-    names = variables or list(ds.data_vars)
+    names = variables or [str(name) for name in ds.data_vars]
     return {name: ds[name].isel(dict(selection)).to_numpy() for name in names}
 
 
@@ -153,7 +153,7 @@ def climatology(
     ds: xr.Dataset, by: ClimatologyBy = "month", method: FloxMethod | None = None
 ) -> xr.Dataset:
     """``groupby("time.<by>").mean()`` (lazy): the multi-year monthly or seasonal climatology."""
-    kwargs = {"method": method} if method else {}
+    kwargs: dict[str, Any] = {"method": method} if method else {}  # flox's, through xarray
     return ds.groupby(f"time.{by}").mean(dim="time", **kwargs)
 
 
@@ -174,7 +174,10 @@ def gradient_magnitude(da: xr.DataArray) -> xr.DataArray:
     """``sqrt(d/dlat² + d/dlon²)`` from ``differentiate`` (per degree), lazy."""
     import numpy as np
 
-    return np.hypot(da.differentiate("latitude"), da.differentiate("longitude"))
+    # a ufunc of DataArrays gives a DataArray (__array_ufunc__); numpy's stubs say ndarray
+    return cast(
+        "xr.DataArray", np.hypot(da.differentiate("latitude"), da.differentiate("longitude"))
+    )
 
 
 def save(
@@ -195,14 +198,14 @@ def save(
     """
     from advisor.store.encoding import encoding_for
 
-    dims = list(ds.dims)
+    dims = [str(d) for d in ds.dims]
     chunk_dims = {d: int(chunks.get(d, ds.sizes[d])) for d in dims}
     write_dims = {d: int(shards.get(d, chunk_dims[d])) for d in dims} if shards else chunk_dims
     variables = [str(v) for v in ds.data_vars]
     itemsize = max(ds[v].dtype.itemsize for v in variables)
     encoding = {}
     for v in variables:
-        vdims = ds[v].dims
+        vdims = [str(d) for d in ds[v].dims]
         encoding.update(
             encoding_for(
                 [v],
@@ -214,18 +217,14 @@ def save(
             )
         )
     out = ds.chunk(write_dims)
-    for v in out.variables.values():
+    for variable in out.variables.values():
         for key in _STORAGE_ENCODING:
-            v.encoding.pop(key, None)
-    writes = out.to_zarr(
-        path,
-        mode="w-",
-        encoding=encoding,
-        consolidated=True,
-        zarr_format=zarr_format,
-        compute=compute,
-    )
-    return None if compute else writes
+            variable.encoding.pop(key, None)
+    options: dict[str, Any] = {"encoding": encoding, "consolidated": True}
+    if not compute:
+        return out.to_zarr(path, mode="w-", zarr_format=zarr_format, compute=False, **options)
+    out.to_zarr(path, mode="w-", zarr_format=zarr_format, **options)
+    return None
 
 
 def draw_accesses(
@@ -289,7 +288,8 @@ def run_access(
     elif kind == "resample":
         resample(one, str(pattern.get("freq", "1D"))).compute()
     else:
-        climatology(one, by=pattern.get("by", "month")).compute()  # type: ignore[arg-type]
+        # parse_pattern admits only CLIMATOLOGY_BY for a climatology's "by"
+        climatology(one, by=cast("ClimatologyBy", pattern.get("by", "month"))).compute()
 
 
 def replay(
