@@ -17,25 +17,40 @@ from typing import TYPE_CHECKING, Any
 from advisor.plan.errors import AdvisorError
 
 if TYPE_CHECKING:
+    from advisor.api.apply import apply
+    from advisor.api.calibrate import calibrate
     from advisor.api.recommend import recommend
+    from advisor.api.validate import validate
+    from advisor.plan.fit import Calibration
     from advisor.plan.patterns import Pattern
     from advisor.plan.policy.results import Recommendation
     from advisor.plan.profile import StorageProfile
     from advisor.plan.schema import Schema
+    from advisor.plan.validation import Validation
 
 __all__ = [
     "AdvisorError",
+    "Calibration",
     "Pattern",
     "Recommendation",
     "Schema",
     "StorageProfile",
+    "Validation",
     "__version__",
+    "apply",
+    "calibrate",
     "recommend",
+    "validate",
 ]
 __version__ = "0.1.0"
 
 _LAZY = {
+    "apply": "advisor.api.apply",
+    "calibrate": "advisor.api.calibrate",
     "recommend": "advisor.api.recommend",
+    "validate": "advisor.api.validate",
+    "Calibration": "advisor.plan.fit",
+    "Validation": "advisor.plan.validation",
     "Recommendation": "advisor.plan.policy.results",
     "Schema": "advisor.plan.schema",
     "Pattern": "advisor.plan.patterns",

@@ -108,5 +108,5 @@ def _schema(
     from advisor.store import metadata
 
     if isinstance(source, str | Path):
-        return metadata.load_schema(str(source), dims=dims, catalog=catalog, generate=False)
+        return metadata.load_schema(str(source), dims=dims, catalog=catalog)
     return metadata.schema_from_dataset(source, dims=dims)
