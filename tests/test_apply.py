@@ -433,6 +433,37 @@ def test_dry_run_writes_nothing(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_python_apply_takes_values_or_text(sample_store: Path, tmp_path: Path) -> None:
+    from advisor.api.apply import apply
+
+    out = tmp_path / "daily.zarr"
+    typed = apply(
+        str(sample_store),
+        out,
+        chunks={"time": 4},
+        resample="1D",
+        stats={"cape": "max"},
+        dry_run=True,
+    )
+    texts = apply(
+        [str(sample_store)],
+        [str(out)],
+        chunks="time=4",
+        resample="1D",
+        stats="cape=max",
+        dry_run=True,
+    )
+    assert typed.results is None and typed.plans[0].chunks == (4, 121, 161)
+    assert typed.to_dict()["plan"] == {
+        **texts.to_dict()["plan"],
+        "temp": typed.plans[0].temp.as_posix(),
+    }
+    assert dict(typed.plans[0].stats)["cape"] == "max"
+    assert list(tmp_path.iterdir()) == []  # a dry run writes nothing
+    with pytest.raises(AdvisorError, match="--zarr-format 4: use 2 or 3"):
+        apply(str(sample_store), out, zarr_format=4, dry_run=True)
+
+
 def test_resample_with_the_workflows_choice(
     sample_store: Path, tmp_path: Path, scheduler: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
