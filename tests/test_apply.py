@@ -102,16 +102,7 @@ def test_recommend_and_apply_name_the_same_rechunk(
     cluster = ClusterSpec(1, 2, memory)
     schema = Schema(DIMS, shape, 4, time_step=3600.0, variables=("cape",), chunks=source)
     layout = ChunkedSchema(schema, regular_grid(shape, source))
-    plan = plan_apply(
-        sources=("s",),
-        source_paths=(Path("/d/s.zarr"),),
-        out=Path("/d/o.zarr"),
-        temp=temp_path(Path("/d/o.zarr"), "t"),
-        source=layout,
-        output=layout,
-        cluster=cluster,
-        chunks=dict(zip(DIMS, target, strict=True)),
-    )
+    plan = _plan(layout, layout, cluster=cluster, chunks=dict(zip(DIMS, target, strict=True)))
     thread_memory = memory / cluster.threads_per_worker
     cost = rechunk_cost(shape, 4, source, target, StorageProfile(), thread_memory=thread_memory)
     assert plan.rechunk == cost.method
@@ -230,7 +221,12 @@ def _layouts(hours: int, daily: bool) -> tuple[ChunkedSchema, ChunkedSchema]:
     return source, ChunkedSchema(days, regular_grid(days.shape, (31, 121, 161)))
 
 
-def _plan(source: ChunkedSchema, output: ChunkedSchema, **options: object):
+def _plan(
+    source: ChunkedSchema,
+    output: ChunkedSchema,
+    cluster: ClusterSpec = SEED_CLUSTER,
+    **options: object,
+):
     if "outs" in options:
         temps = [temp_path(out, "t") for out in options["outs"]]  # type: ignore[attr-defined]
         return plan_copies(
@@ -239,7 +235,7 @@ def _plan(source: ChunkedSchema, output: ChunkedSchema, **options: object):
             temps=temps,
             source=source,
             output=output,
-            cluster=SEED_CLUSTER,
+            cluster=cluster,
             **options,  # type: ignore[arg-type]
         )
     return plan_apply(
@@ -249,7 +245,7 @@ def _plan(source: ChunkedSchema, output: ChunkedSchema, **options: object):
         temp=temp_path(Path("/data/out.zarr"), "t"),
         source=source,
         output=output,
-        cluster=SEED_CLUSTER,
+        cluster=cluster,
         **options,  # type: ignore[arg-type]
     )
 
