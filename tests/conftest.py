@@ -67,7 +67,8 @@ def sample_catalog(tmp_path: Path, sample_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def local_client() -> Iterator[object]:
     """A real LocalCluster client shaped like the workflow's (2 workers x 1 thread, 2 GB each)."""
-    from advisor.run.cluster import ClusterSpec, dask_client
+    from advisor.plan.cluster import ClusterSpec
+    from advisor.run.cluster import dask_client
 
     with dask_client(spec=ClusterSpec(2, 1, 2 * 10**9), quiet=True) as client:
         yield client

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -22,24 +23,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from advisor.api.recommend import recommend
-from advisor.plan.apply import (
-    DatasetLayout,
-    choose_rechunk_method,
-    crossed_blocks,
-    grow_block,
-    parse_chunks,
-    plan_apply,
-    plan_copies,
-    regular_grid,
-)
+from advisor.plan.apply import parse_chunks, plan_apply, plan_copies
+from advisor.plan.cluster import ClusterSpec
 from advisor.plan.codecs import CodecSpec
+from advisor.plan.copy_plan import ChunkedSchema
 from advisor.plan.errors import AdvisorError
+from advisor.plan.grid import crossed_blocks, gathered_block, grow_block, regular_grid
 from advisor.plan.profile import StorageProfile
+from advisor.plan.rechunk import choose_rechunk_method, rechunk_cost
 from advisor.plan.schema import Schema
-from advisor.run.apply import checksum, leftovers
-from advisor.run.cluster import ClusterSpec
+from advisor.run.checksum import checksum
 from advisor.store.encoding import numcodecs_compressor, zarr3_codec
 from advisor.store.profiles import default_profile_path, save_profile
+from advisor.store.publish import leftovers, temp_path
 from tests.conftest import assert_one_line_error, run_cli
 
 REPO = Path(__file__).resolve().parents[1]
@@ -81,7 +77,49 @@ def tree_digest(path: Path) -> str:
     ],
 )
 def test_choose_rechunk_method(old: tuple, new: tuple, expected: str) -> None:
-    assert choose_rechunk_method(old, new) == expected
+    assert choose_rechunk_method(old, new, 4) == expected
+
+
+@pytest.mark.parametrize(
+    ("shape", "source", "target", "memory"),
+    [
+        # hourly month blocks to long series of small boxes: all-to-all, peer-to-peer
+        ((8760, 121, 161), (744, 121, 161), (8760, 16, 16), 2 * 10**9),
+        # two months per chunk: local, and a thread holds the two months it assembles
+        ((8760, 121, 161), (744, 121, 161), (1488, 121, 161), 2 * 10**9),
+        # the same with 200 MB per worker: the two months no longer fit, peer-to-peer
+        ((8760, 121, 161), (744, 121, 161), (1488, 121, 161), 2 * 10**8),
+        # splitting each block in two along one dim stays local
+        ((100, 10, 10), (10, 10, 10), (5, 10, 10), 10**6),
+        # blocks that do not line up (32 vs 48) but each takes two inputs
+        ((96, 20, 20), (32, 20, 20), (48, 10, 10), 10**8),
+        # already in the target chunks: nothing to do
+        ((365, 121, 161), (32, 60, 80), (32, 60, 80), 2 * 10**9),
+    ],
+)
+def test_recommend_and_apply_name_the_same_rechunk(
+    shape: tuple[int, ...], source: tuple[int, ...], target: tuple[int, ...], memory: int
+) -> None:
+    cluster = ClusterSpec(1, 2, memory)
+    schema = Schema(DIMS, shape, 4, time_step=3600.0, variables=("cape",), chunks=source)
+    layout = ChunkedSchema(schema, regular_grid(shape, source))
+    plan = _plan(layout, layout, cluster=cluster, chunks=dict(zip(DIMS, target, strict=True)))
+    thread_memory = memory / cluster.threads_per_worker
+    cost = rechunk_cost(shape, 4, source, target, StorageProfile(), thread_memory=thread_memory)
+    assert plan.rechunk == cost.method
+
+
+@pytest.mark.parametrize(
+    "patterns", [["point-series"], ["map"], ["ml-batch"], ["point-series", "map", "ml-batch"]]
+)
+def test_recommends_rechunk_advice_is_the_method_apply_runs(patterns: list[str]) -> None:
+    source, _ = _layouts(8760, daily=False)
+    hourly = dataclasses.replace(source.schema, chunks=(744, 121, 161))  # the store's chunks
+    layout = ChunkedSchema(hourly, source.grid)
+    plan = _plan(layout, layout, patterns=patterns)
+    advice = recommend(hourly, patterns, worker_memory=2 * 10**9, threads_per_worker=2)
+    assert advice.rechunk is not None and plan.chunk_map == advice.chunks
+    assert plan.rechunk == advice.rechunk.method
 
 
 def _grid(draw: st.DrawFn, n: int) -> tuple[int, ...]:
@@ -110,6 +148,22 @@ def test_crossed_blocks_counts_the_overlapping_pairs(pair: tuple[tuple, tuple]) 
             for j in range(len(b))
         )
     assert crossed_blocks(old, new) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(grid_pairs())
+def test_gathered_block_is_the_most_input_one_output_block_overlaps(
+    pair: tuple[tuple, tuple],
+) -> None:
+    old, new = pair
+    for got, a, b in zip(gathered_block(old, new), old, new, strict=True):
+        ea, eb = np.cumsum((0, *a)), np.cumsum((0, *b))
+        # brute force: per new block, the total length of the old blocks sharing an element
+        expected = max(
+            sum(a[i] for i in range(len(a)) if max(ea[i], eb[j]) < min(ea[i + 1], eb[j + 1]))
+            for j in range(len(b))
+        )
+        assert got == expected
 
 
 @settings(max_examples=200, deadline=None)
@@ -145,7 +199,7 @@ def test_parse_chunks_rejects(text: str, message: str) -> None:
         parse_chunks(text)
 
 
-def _layouts(hours: int, daily: bool) -> tuple[DatasetLayout, DatasetLayout]:
+def _layouts(hours: int, daily: bool) -> tuple[ChunkedSchema, ChunkedSchema]:
     hourly = Schema(
         DIMS,
         (hours, 121, 161),
@@ -154,7 +208,7 @@ def _layouts(hours: int, daily: bool) -> tuple[DatasetLayout, DatasetLayout]:
         variables=("cape", "cin"),
         time_start="2019-01-01T00:00:00",
     )
-    source = DatasetLayout(hourly, regular_grid(hourly.shape, (744, 121, 161)))
+    source = ChunkedSchema(hourly, regular_grid(hourly.shape, (744, 121, 161)))
     if not daily:
         return source, source
     days = Schema(
@@ -165,28 +219,34 @@ def _layouts(hours: int, daily: bool) -> tuple[DatasetLayout, DatasetLayout]:
         variables=("cape", "cin"),
         time_start="2019-01-01T00:00:00",
     )
-    return source, DatasetLayout(days, regular_grid(days.shape, (31, 121, 161)))
+    return source, ChunkedSchema(days, regular_grid(days.shape, (31, 121, 161)))
 
 
-def _plan(source: DatasetLayout, output: DatasetLayout, **options: object):
+def _plan(
+    source: ChunkedSchema,
+    output: ChunkedSchema,
+    cluster: ClusterSpec = SEED_CLUSTER,
+    **options: object,
+):
     if "outs" in options:
+        temps = [temp_path(out, "t") for out in options["outs"]]  # type: ignore[attr-defined]
         return plan_copies(
             sources=("era5_2019",),
             source_paths=(Path("/data/era5_2019.zarr"),),
+            temps=temps,
             source=source,
             output=output,
-            cluster=SEED_CLUSTER,
-            token="t",
+            cluster=cluster,
             **options,  # type: ignore[arg-type]
         )
     return plan_apply(
         sources=("era5_2019",),
         source_paths=(Path("/data/era5_2019.zarr"),),
         out=Path("/data/out.zarr"),
+        temp=temp_path(Path("/data/out.zarr"), "t"),
         source=source,
         output=output,
-        cluster=SEED_CLUSTER,
-        token="t",
+        cluster=cluster,
         **options,  # type: ignore[arg-type]
     )
 
@@ -368,6 +428,37 @@ def test_dry_run_writes_nothing(
     )
     assert code == 0 and "time=4, latitude=121, longitude=161 (from the user)" in stdout
     assert list(tmp_path.iterdir()) == []
+
+
+def test_python_apply_takes_values_or_text(sample_store: Path, tmp_path: Path) -> None:
+    from advisor.api.apply import apply
+
+    out = tmp_path / "daily.zarr"
+    typed = apply(
+        str(sample_store),
+        out,
+        chunks={"time": 4},
+        resample="1D",
+        stats={"cape": "max"},
+        dry_run=True,
+    )
+    texts = apply(
+        [str(sample_store)],
+        [str(out)],
+        chunks="time=4",
+        resample="1D",
+        stats="cape=max",
+        dry_run=True,
+    )
+    assert typed.results is None and typed.plans[0].chunks == (4, 121, 161)
+    assert typed.to_dict()["plan"] == {
+        **texts.to_dict()["plan"],
+        "temp": typed.plans[0].temp.as_posix(),
+    }
+    assert dict(typed.plans[0].stats)["cape"] == "max"
+    assert list(tmp_path.iterdir()) == []  # a dry run writes nothing
+    with pytest.raises(AdvisorError, match="--zarr-format 4: use 2 or 3"):
+        apply(str(sample_store), out, zarr_format=4, dry_run=True)
 
 
 def test_resample_with_the_workflows_choice(
@@ -582,9 +673,9 @@ def test_catalog_entries_join_along_time(
 def test_verification_catches_a_changed_value(
     sample_store: Path, tmp_path: Path, local_client: object
 ) -> None:
-    import dataclasses
-
-    from advisor.run.apply import build_output, execute, prepare, verify
+    from advisor.run.apply import build_output, prepare
+    from advisor.run.apply_run import execute
+    from advisor.run.verify import verify
     from advisor.store.sources import open_sources
 
     (plan,) = prepare(

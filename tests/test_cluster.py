@@ -8,8 +8,9 @@ import sys
 
 import pytest
 
+from advisor.plan.cluster import ClusterSpec
 from advisor.plan.errors import AdvisorError
-from advisor.run.cluster import SCHEDULER_ENV, ClusterSpec, dask_client, local_cluster_spec
+from advisor.run.cluster import SCHEDULER_ENV, dask_client, local_cluster_spec
 from tests.conftest import assert_one_line_error, run_cli
 
 GiB = 2**30

@@ -366,9 +366,18 @@ def test_rechunk_cost_against_counting(dims, variables: int, memory: int) -> Non
     assert cost.read_ops == count(source) * variables
     assert cost.write_ops == count(target) * variables
     assert list(cost.block) == block
-    aligned = 2 * math.prod(block) * 4 <= memory
-    assert cost.method == ("aligned" if aligned else "p2p")
-    assert cost.scratch_bytes == (0 if aligned else math.prod(shape) * 4 * variables)
+    # the method (apply's too): Dask's task rechunk when its pieces are fewer than 4 x the chunks
+    # of both sides and a thread holds the source chunks one target chunk takes, and that chunk
+    dims3 = list(zip(shape, source, target, strict=True))
+    pieces = math.prod(len(set(range(0, n, a)) | set(range(0, n, b))) for n, a, b in dims3)
+    gathered = [
+        max(min(n, -(-min(j + b, n) // a) * a) - j // a * a for j in range(0, n, b))
+        for n, a, b in dims3
+    ]
+    held = (math.prod(gathered) + math.prod(target)) * 4
+    tasks = pieces < 4 * (count(source) + count(target)) and held <= memory
+    assert cost.method == ("tasks" if tasks else "p2p")
+    assert cost.scratch_bytes == (0 if tasks else math.prod(shape) * 4 * variables)
     assert cost.seconds > 0
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,8 +13,7 @@ from advisor.cli.app import app
 from advisor.cli.options import Json, MaxSize, MinSize, Overwrite, Profile, Scheduler
 
 if TYPE_CHECKING:
-    from advisor.plan.apply import ApplyPlan
-    from advisor.run.apply import ApplyResult
+    from advisor.api.apply import ApplyOutcome
 
 
 @app.command("apply")
@@ -82,74 +80,57 @@ def apply_command(
     (one per family of patterns) are written in one pass and moved into place
     once both are verified.
     """
-    from rich.console import Console
+    from advisor.api.apply import apply
 
-    from advisor.plan import apply as plan_module
-    from advisor.plan.codecs import CodecSpec
-    from advisor.plan.errors import AdvisorError
-    from advisor.plan.patterns import parse_pattern
-    from advisor.run import apply as execute
-    from advisor.run.cluster import dask_client, machine_spec, resolve_scheduler
+    def announce(outcome: ApplyOutcome) -> None:
+        _warn_leftovers(outcome.leftovers)
+        if not as_json:
+            for plan in outcome.plans:
+                _print_table(plan.rows(), "advisor apply: plan")
 
-    if zarr_format not in (None, 2, 3):
-        raise AdvisorError(f"--zarr-format {zarr_format}: use 2 or 3")
-    options = dict(
-        catalog=catalog,
-        resample=plan_module.parse_freq(resample) if resample is not None else None,
-        stats=plan_module.parse_stats(",".join(stat)) if stat else None,
-        chunks=plan_module.parse_chunks(chunks) if chunks is not None else None,
-        patterns=[str(parse_pattern(p)) for p in pattern],
-        codec=CodecSpec.parse(codec),
+    outcome = apply(
+        sources,
+        outs,
+        patterns=pattern,
+        chunks=chunks,
+        resample=resample,
+        stats=",".join(stat) if stat else None,
+        codec=codec,
         zarr_format=zarr_format,
         shards=shards,
-        overwrite=overwrite,
         profile=profile,
         band=(min_size, max_size),
+        catalog=catalog,
+        overwrite=overwrite,
+        dry_run=dry_run,
+        scheduler=scheduler,
+        quiet=as_json,
+        before_run=announce,
     )
-    for path in (p for out in outs for p in execute.leftovers(out)):
+    if outcome.results is None:
+        _warn_leftovers(outcome.leftovers)
+        _show(outcome, "advisor apply: plan (dry run, nothing written)", as_json)
+    else:
+        _show(outcome, "advisor apply: done", as_json)
+
+
+def _warn_leftovers(paths: Sequence[Path]) -> None:
+    from rich.console import Console
+
+    for path in paths:
         Console(stderr=True, soft_wrap=True).print(
             f"[yellow]left by an interrupted run: {path} (delete it when no apply is running)[/yellow]"
         )
-    address = resolve_scheduler(scheduler)
-    # plan for this machine first: every check runs before a cluster is reached or started
-    plans = execute.prepare(sources, outs, cluster=machine_spec(), generate=not dry_run, **options)
-    if not dry_run:
-        execute.check_free_space(plans, local_workers=address is None)
-    with contextlib.ExitStack() as stack:
-        client = stack.enter_context(dask_client(address, quiet=as_json)) if address else None
-        if client is not None:  # re-plan for the cluster's workers
-            plans = execute.prepare(
-                sources, outs, cluster=execute.cluster_shape(client), generate=False, **options
-            )
-        if dry_run:
-            _show(plans, None, "advisor apply: plan (dry run, nothing written)", as_json)
-            return
-        if not as_json:
-            for plan in plans:
-                _print_table(plan.rows(), "advisor apply: plan")
-        if client is None:
-            client = stack.enter_context(dask_client(None, spec=plans[0].cluster, quiet=as_json))
-        results = execute.execute(plans, client, progress=not as_json)
-    _show(plans, results, "advisor apply: done", as_json)
 
 
-def _show(
-    plans: Sequence[ApplyPlan], results: Sequence[ApplyResult] | None, title: str, as_json: bool
-) -> None:
-    """The plans (and results) as JSON, or as one table per store.
-
-    JSON: ``{"plan": ..., "result": ...}`` for one store; with two copies,
-    ``{"copies": [{"plan": ..., "result": ...}, ...]}``.
-    """
-    pairs = [
-        {"plan": plan.to_dict(), "result": None if results is None else results[i].to_dict()}
-        for i, plan in enumerate(plans)
-    ]
+def _show(outcome: ApplyOutcome, title: str, as_json: bool) -> None:
+    """The plans (and results) as JSON (:meth:`ApplyOutcome.to_dict`), or as one table per store."""
     if as_json:
-        typer.echo(json.dumps(pairs[0] if len(pairs) == 1 else {"copies": pairs}))
+        typer.echo(json.dumps(outcome.to_dict()))
         return
-    for i, plan in enumerate(plans):
-        _print_table(plan.rows() if results is None else results[i].rows(), title)
+    for i, plan in enumerate(outcome.plans):
+        rows = plan.rows() if outcome.results is None else outcome.results[i].rows()
+        _print_table(rows, title)
 
 
 def _print_table(rows: list[tuple[str, str]], title: str) -> None:

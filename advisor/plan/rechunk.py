@@ -1,13 +1,14 @@
-"""What moving an array from one chunking to another costs: pure arithmetic, no I/O.
+"""The one rechunk model: which method rewrites an array in new chunks, and what that costs.
 
-Like rechunker's ``algorithm.py``, a copy to the new chunks is planned from the
-shapes alone. Along each dim the smallest block made of whole source chunks and
-whole target chunks is ``lcm(source, target)`` (clipped to the dim): when such
-an *aligned block* fits in the memory a thread may use, one pass reads each
-source chunk once and writes each target chunk once, holding one block per
-thread. Otherwise Dask's peer-to-peer rechunk (``method="p2p"``) still reads
-and writes each chunk once, but passes everything through the workers' disks
-once, holding only a source and a target chunk per thread.
+:func:`choose_rechunk_method` is the decision both ``recommend`` (the cost of
+rechunking the current store, :func:`rechunk_cost`) and ``apply`` (the plan of a
+copy) use, in Dask's vocabulary, the method ``apply`` then runs: ``none`` when
+the chunks already match; ``tasks`` (Dask's task rechunk: one pass, each source
+chunk read once and each target chunk written once) when the rechunk is local
+and a thread can hold what one target chunk is assembled from; else ``p2p``
+(distributed's peer-to-peer rechunk, which streams everything through the
+workers' disks once with bounded memory). Pure arithmetic on the shapes, like
+rechunker's ``algorithm.py``.
 
 Examples
 --------
@@ -16,7 +17,7 @@ Examples
 >>> cost.method, cost.read_ops, cost.write_ops
 ('p2p', 12, 88)
 >>> rechunk_cost((96, 10), 4, (24, 10), (48, 10), StorageProfile()).method
-'aligned'
+'tasks'
 """
 
 from __future__ import annotations
@@ -28,17 +29,88 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from advisor.plan.grid import Grid, crossed_blocks, gathered_block, n_blocks, regular_grid
 from advisor.plan.profile import StorageProfile
+from advisor.plan.units import format_seconds, human_readable_size
 
 logger = logging.getLogger(__name__)
 
-RechunkPlan = Literal["none", "aligned", "p2p"]
+RechunkMethod = Literal["none", "tasks", "p2p"]
+"""How a copy is rechunked: not at all, Dask's task rechunk, or distributed's peer-to-peer one."""
+
+RECHUNK_THRESHOLD = 4
+"""Dask's ``array.rechunk.threshold``: a task rechunk is local while its pieces number fewer than
+this many times the input and output chunks together."""
 
 THREAD_MEMORY = 1e9
 """Memory a thread may hold when no worker memory is given (bytes)."""
 
 BUFFERS = 2
 """Copies of a block a thread holds: the decoded input and the assembled output."""
+
+
+def choose_rechunk_method(
+    old: Grid,
+    new: Grid,
+    itemsize: int,
+    thread_memory: float | None = None,
+    threshold: float = RECHUNK_THRESHOLD,
+) -> RechunkMethod:
+    """``none`` when the grids agree; ``tasks`` when the rechunk is local and fits; else ``p2p``.
+
+    A rechunk is local when the pieces it cuts the array into
+    (:func:`~advisor.plan.grid.crossed_blocks`) number fewer than ``threshold``
+    times the old and new blocks together: each new chunk is then assembled
+    from a few old ones and the task graph stays small (the criterion dask
+    applies itself when a distributed client is active). It fits when a thread
+    can hold the old blocks one new block overlaps
+    (:func:`~advisor.plan.grid.gathered_block`) plus that new block, within
+    ``thread_memory`` (default :data:`THREAD_MEMORY`). Otherwise (an all-to-all
+    reshuffle, e.g. month-long time chunks to long series of small boxes)
+    distributed's peer-to-peer rechunk streams the pieces through each worker's
+    disk with bounded memory.
+
+    Examples
+    --------
+    >>> daily = ((31,) * 11 + (24,), (121,), (161,))
+    >>> choose_rechunk_method(daily, daily, 4)
+    'none'
+    >>> choose_rechunk_method(daily, regular_grid((365, 121, 161), (32, 60, 80)), 4)
+    'tasks'
+    >>> hourly = regular_grid((8760, 121, 161), (744, 121, 161))
+    >>> choose_rechunk_method(hourly, regular_grid((8760, 121, 161), (8760, 10, 10)), 4)
+    'p2p'
+    >>> choose_rechunk_method(hourly, regular_grid((8760, 121, 161), (1488, 121, 161)), 4, 1e8)
+    'p2p'
+    """
+    if tuple(map(tuple, old)) == tuple(map(tuple, new)):
+        logger.debug("choosing rechunk 'none': the chunks already match")
+        return "none"
+    pieces = crossed_blocks(old, new)
+    limit = threshold * (n_blocks(old) + n_blocks(new))
+    held = held_bytes(old, new, itemsize)
+    budget = THREAD_MEMORY if thread_memory is None else thread_memory
+    method: RechunkMethod = "tasks" if pieces < limit and held <= budget else "p2p"
+    logger.debug(
+        "choosing rechunk %r: %d pieces vs %g x (%d old + %d new blocks), %s held per thread of %s",
+        method,
+        pieces,
+        threshold,
+        n_blocks(old),
+        n_blocks(new),
+        human_readable_size(held),
+        human_readable_size(budget),
+    )
+    return method
+
+
+def held_bytes(old: Grid, new: Grid, itemsize: int) -> int:
+    """Decoded bytes a thread holds in a task rechunk: the old blocks one new block takes, and it.
+
+    >>> held_bytes(((24, 24, 24, 24), (10,)), ((48, 48), (10,)), 4)
+    3840
+    """
+    return (math.prod(gathered_block(old, new)) + math.prod(max(g) for g in new)) * itemsize
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +126,10 @@ class RechunkCost:
     """Estimated bytes stored, read once and written once (the profile's compression ratio)."""
     read_ops: int
     write_ops: int
-    method: RechunkPlan
+    method: RechunkMethod
     block: tuple[int, ...]
-    """The aligned block: per dim, the least common multiple of the two chunk lengths."""
+    """The aligned block, the smallest of whole source and target chunks: per dim, the least common
+    multiple of the two chunk lengths."""
     memory: float
     """Decoded bytes held per thread at once."""
     scratch_bytes: float
@@ -75,23 +148,22 @@ class RechunkCost:
 
     def sentence(self) -> str:
         """One line for reports."""
-        from advisor.plan.units import human_readable_size as size
-
+        size = human_readable_size
         if self.method == "none":
             return "the current chunks are the proposed ones: nothing to rewrite"
         how = (
-            f"one pass in aligned blocks of {size(self.memory / BUFFERS)}"
-            if self.method == "aligned"
+            "one pass with Dask's task rechunk"
+            if self.method == "tasks"
             else f"Dask p2p, {size(self.scratch_bytes)} through the workers' disks"
         )
         text = (
             f"{self.read_ops:,} chunk reads and {self.write_ops:,} writes "
             f"({size(self.stored_bytes)} stored each way), {how}, "
-            f"{size(self.memory)} per thread, about {_duration(self.seconds)}"
+            f"{size(self.memory)} per thread, about {format_seconds(self.seconds)}"
         )
         if self.break_even is not None:
             text += (
-                f"; it saves {_duration(self.saved_per_access or 0)} per access, "
+                f"; it saves {format_seconds(self.saved_per_access or 0)} per access, "
                 f"so it pays off after {math.ceil(self.break_even):,} accesses"
             )
         return text
@@ -121,7 +193,7 @@ def rechunk_cost(
         The chunks written (a sharded layout writes whole shards: pass those).
     thread_memory
         Bytes one thread may hold (worker memory over its threads); default
-        :data:`THREAD_MEMORY`.
+        :data:`THREAD_MEMORY`. The method is :func:`choose_rechunk_method`'s.
     saved_per_access
         Seconds saved per access by the new layout, for :attr:`RechunkCost.break_even`.
     """
@@ -133,17 +205,14 @@ def rechunk_cost(
     n_src = _count(shape, src) * variables
     n_dst = _count(shape, dst) * variables
     block = tuple(min(math.lcm(a, b), n) for a, b, n in zip(src, dst, shape, strict=True))
-    block_bytes = math.prod(block) * itemsize
-    budget = thread_memory if thread_memory is not None else THREAD_MEMORY
-    method: RechunkPlan
-    if src == dst:
-        method, memory, scratch = "none", 0.0, 0.0
-    elif BUFFERS * block_bytes <= budget:
-        method, memory, scratch = "aligned", float(BUFFERS * block_bytes), 0.0
-    else:
-        method, scratch = "p2p", float(decoded)
+    old, new = regular_grid(shape, src), regular_grid(shape, dst)
+    method = choose_rechunk_method(old, new, itemsize, thread_memory)
+    memory, scratch = 0.0, 0.0
+    if method == "tasks":
+        memory = float(held_bytes(old, new, itemsize))
+    elif method == "p2p":
+        scratch = float(decoded)
         memory = float((math.prod(src) + math.prod(dst)) * itemsize)
-    logger.debug("choosing %r to rechunk %s -> %s (aligned block %s)", method, src, dst, block)
     threads = profile.threads
     seconds = 0.0
     if method != "none":
@@ -174,14 +243,3 @@ def rechunk_cost(
 
 def _count(shape: Sequence[int], chunks: Sequence[int]) -> int:
     return math.prod(-(-n // c) for n, c in zip(shape, chunks, strict=True))
-
-
-def _duration(seconds: float) -> str:
-    """``0.0123`` -> ``12.3 ms``; ``95`` -> ``1.6 min``; ``7200`` -> ``2 h``."""
-    if seconds < 1:
-        return f"{seconds * 1e3:.3g} ms"
-    if seconds < 60:
-        return f"{seconds:.3g} s"
-    if seconds < 3600:
-        return f"{seconds / 60:.2g} min"
-    return f"{seconds / 3600:.3g} h"

@@ -12,9 +12,9 @@ import contextlib
 import logging
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from advisor.plan.cluster import ClusterSpec
 from advisor.plan.errors import AdvisorError
 
 if TYPE_CHECKING:
@@ -32,19 +32,6 @@ MAX_THREADS_PER_WORKER = 4
 """Threads per worker process; numpy and the codecs release the GIL, so a few threads share well."""
 
 ClusterKind = Literal["local", "remote"]
-
-
-@dataclass(frozen=True, slots=True)
-class ClusterSpec:
-    """The shape of a LocalCluster: worker processes, threads and memory each."""
-
-    n_workers: int
-    threads_per_worker: int
-    memory_limit: int
-
-    @property
-    def total_threads(self) -> int:
-        return self.n_workers * self.threads_per_worker
 
 
 def local_cluster_spec(cores: int, memory_bytes: int) -> ClusterSpec:

@@ -1,0 +1,230 @@
+"""Running :class:`~advisor.plan.copy_plan.ApplyPlan` s on a Dask cluster: write, verify, publish.
+
+:func:`execute` writes the resampled, rechunked, compressed dataset to each
+plan's temporary sibling (``PATH.advisor-tmp-<token>``, dask's rechunk with the
+plan's method), and in the same pass takes a checksum of every variable as
+computed; then verifies each store (:func:`advisor.run.verify.verify`) and only
+when all are verified moves them into place
+(:func:`advisor.store.publish.move_into_place`). A run killed at any moment
+therefore leaves the old ``PATH`` intact, or no ``PATH`` at all, never a partial
+store; the sources are only read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from advisor.plan.copy_plan import ApplyPlan
+from advisor.plan.errors import AdvisorError
+from advisor.plan.units import human_readable_size
+from advisor.run.apply import build_output, open_sources
+from advisor.run.checksum import checksum
+from advisor.run.verify import verify
+from advisor.run.watch import MemoryWatch, wait_with_progress
+from advisor.store.metadata import store_size
+from advisor.store.publish import move_into_place, remove
+
+if TYPE_CHECKING:
+    from distributed import Client, Future
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyResult:
+    """What a run wrote and what it cost.
+
+    ``peak_memory`` is per worker (name, bytes): the worker's resident-memory
+    high-water mark when the run raised it, else the highest sample taken
+    every :data:`SAMPLE_INTERVAL` s. ``workers_lost`` counts workers that left
+    the cluster during the run (killed or restarted by their nanny).
+    """
+
+    out: Path
+    seconds: float
+    write_seconds: float
+    verify_seconds: float
+    nbytes: int
+    stored_bytes: int
+    disk_bytes: int
+    peak_memory: tuple[tuple[str, int], ...]
+    memory_limit: int
+    workers_lost: int
+    workers_joined: int
+    tasks: int
+    checksums: tuple[tuple[str, str], ...]
+    copies: int = 1
+    """Stores written in the same pass (the advisor's two copies share the time, tasks and memory)."""
+
+    @property
+    def ratio(self) -> float:
+        """Decoded bytes over stored bytes."""
+        return self.nbytes / self.stored_bytes if self.stored_bytes else float("nan")
+
+    @property
+    def max_peak_memory(self) -> int:
+        return max((b for _, b in self.peak_memory), default=0)
+
+    def rows(self) -> list[tuple[str, str]]:
+        """The summary as ``(label, value)`` lines for a table."""
+        peaks = ", ".join(f"{name}: {human_readable_size(b)}" for name, b in self.peak_memory)
+        shared = "" if self.copies == 1 else f" ({self.copies} copies, one pass)"
+        return [
+            ("output", str(self.out)),
+            (
+                "stored size",
+                f"{human_readable_size(self.stored_bytes)} "
+                f"({human_readable_size(self.disk_bytes)} on disk)",
+            ),
+            ("decoded size", human_readable_size(self.nbytes)),
+            ("ratio", f"{self.ratio:.2f}"),
+            (
+                f"time{shared}",
+                f"{self.seconds:.1f} s (write {self.write_seconds:.1f} s, "
+                f"verify {self.verify_seconds:.1f} s)",
+            ),
+            (
+                f"peak memory per worker{shared}",
+                f"{peaks} (limit {human_readable_size(self.memory_limit)})",
+            ),
+            ("workers lost / joined", f"{self.workers_lost} / {self.workers_joined}"),
+            (f"tasks{shared}", f"{self.tasks:,}"),
+            ("verified", f"{len(self.checksums)} variables, checksums equal"),
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "out": str(self.out),
+            "seconds": self.seconds,
+            "write_seconds": self.write_seconds,
+            "verify_seconds": self.verify_seconds,
+            "nbytes": self.nbytes,
+            "stored_bytes": self.stored_bytes,
+            "disk_bytes": self.disk_bytes,
+            "ratio": self.ratio,
+            "peak_memory": dict(self.peak_memory),
+            "max_peak_memory": self.max_peak_memory,
+            "memory_limit": self.memory_limit,
+            "workers_lost": self.workers_lost,
+            "workers_joined": self.workers_joined,
+            "tasks": self.tasks,
+            "checksums": dict(self.checksums),
+            "copies": self.copies,
+        }
+
+
+def _check_workers_import(client: Client) -> None:
+    """The checksum and memory probes run on the workers: they must import ``advisor``."""
+
+    def probe() -> bool:
+        import importlib.util
+
+        return importlib.util.find_spec("advisor.run.checksum") is not None
+
+    replies = client.run(probe, on_error="return")
+    missing = [addr for addr, ok in replies.items() if ok is not True]
+    if missing:
+        raise AdvisorError(
+            f"the Dask workers at {', '.join(missing)} cannot import advisor: install chunk-advisor "
+            "in the workers' environment"
+        )
+
+
+def execute(
+    plans: Sequence[ApplyPlan], client: Client, *, progress: bool = True
+) -> tuple[ApplyResult, ...]:
+    """Write, verify and move the plans' outputs into place on ``client``'s cluster.
+
+    The plans share their sources and resample (one plan, or the advisor's two
+    copies): every store is written in one pass over the sources, each is
+    verified, and they are moved into place only when all are verified. On any
+    failure (or Ctrl-C) the temporary stores are removed and every ``PATH`` is
+    left as it was.
+    """
+    import dask
+
+    from advisor.run.workloads import save
+
+    started = time.perf_counter()
+    _check_workers_import(client)
+    first = plans[0]
+    ds = build_output(
+        open_sources(first.source_paths), first.variables, first.resample, dict(first.stats)
+    )
+    if tuple(ds.sizes[d] for d in first.dims) != first.shape:
+        raise AdvisorError(
+            f"the sources changed since the plan was made (shape {dict(ds.sizes)}): plan again"
+        )
+    for plan in plans:
+        if plan.temp.exists():
+            raise AdvisorError(
+                f"{plan.temp} exists already: another apply may be running; plan again"
+            )
+    futures: list[Future] = []
+    try:
+        with MemoryWatch(client) as watch:
+            writes = []
+            for plan in plans:
+                plan.out.parent.mkdir(parents=True, exist_ok=True)
+                method = "tasks" if plan.rechunk == "none" else plan.rechunk
+                with dask.config.set({"array.rechunk.method": method}):
+                    logger.debug("writing %s with rechunk method %r", plan.temp, method)
+                    writes.append(
+                        save(
+                            ds,
+                            plan.temp,
+                            plan.chunk_map,
+                            plan.codec,
+                            plan.zarr_format,
+                            plan.shard_map,
+                            compute=False,
+                        )
+                    )
+            sums = [checksum(ds[v].data) for v in first.variables]
+            futures = client.compute([*writes, *sums])
+            label = "writing" if len(plans) == 1 else f"writing {len(plans)} copies"
+            tasks = wait_with_progress(futures, label, progress)
+            expected = [int(s) for s in client.gather(futures[len(writes) :])]
+            written = time.perf_counter()
+            futures = []
+            for plan in plans:
+                tasks += verify(plan, ds, expected, client, progress=progress)
+        verified = time.perf_counter()
+    except BaseException:
+        if futures:
+            with contextlib.suppress(Exception):
+                client.cancel(futures)
+        for plan in plans:
+            remove(plan.temp)
+        raise
+    results = []
+    for plan in plans:
+        stored_bytes, disk_bytes = store_size(plan.temp)
+        move_into_place(plan.temp, plan.out, overwrite=plan.overwrite)
+        results.append(
+            ApplyResult(
+                out=plan.out,
+                seconds=time.perf_counter() - started,
+                write_seconds=written - started,
+                verify_seconds=verified - written,
+                nbytes=plan.nbytes,
+                stored_bytes=stored_bytes,
+                disk_bytes=disk_bytes,
+                peak_memory=watch.peaks(),
+                memory_limit=plan.cluster.memory_limit,
+                workers_lost=watch.lost,
+                workers_joined=watch.joined,
+                tasks=tasks,
+                checksums=tuple(
+                    (v, f"{s:016x}") for v, s in zip(plan.variables, expected, strict=True)
+                ),
+                copies=len(plans),
+            )
+        )
+    return tuple(results)

@@ -1,0 +1,138 @@
+"""Watching a run on a Dask cluster: each worker's peak memory, the workers that left or joined,
+and a progress bar of the tasks.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from distributed import Client, Future
+
+SAMPLE_INTERVAL = 0.5
+"""Seconds between samples of the workers' resident memory."""
+
+
+def _rss() -> int:
+    import psutil
+
+    return psutil.Process().memory_info().rss
+
+
+def _high_water() -> int:
+    import resource
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
+
+
+class MemoryWatch:
+    """Per worker, the peak resident memory over a block of work, and the workers that left or joined.
+
+    A worker's peak is its high-water mark (``ru_maxrss``) when the work
+    raised it, else the highest of the samples taken every ``interval`` s.
+    """
+
+    def __init__(self, client: Client, interval: float = SAMPLE_INTERVAL) -> None:
+        self.client = client
+        self.interval = interval
+        self._stop = threading.Event()
+        self._samples: dict[str, int] = {}
+        self._thread = threading.Thread(target=self._sample, name="advisor-memory", daemon=True)
+
+    def _run(self, func: Any) -> dict[str, int]:
+        try:
+            replies = self.client.run(func, on_error="return")
+        except Exception:  # the cluster is going away: no sample
+            return {}
+        return {addr: v for addr, v in replies.items() if isinstance(v, int)}
+
+    def _workers(self) -> dict[str, str]:
+        workers = self.client.scheduler_info(n_workers=-1)["workers"]
+        return {addr: str(w.get("name", addr)) for addr, w in workers.items()}
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.interval):
+            for addr, rss in self._run(_rss).items():
+                self._samples[addr] = max(rss, self._samples.get(addr, 0))
+
+    def __enter__(self) -> MemoryWatch:
+        self.before = self._workers()
+        self.hwm_before = self._run(_high_water)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        for addr, rss in self._run(_rss).items():
+            self._samples[addr] = max(rss, self._samples.get(addr, 0))
+        self.hwm_after = self._run(_high_water)
+        self.after = self._workers()
+
+    def peaks(self) -> tuple[tuple[str, int], ...]:
+        """``(worker name, peak bytes)`` for every worker seen, by name."""
+        names = {**self.before, **self.after}
+        out = []
+        for addr, name in names.items():
+            before, after = self.hwm_before.get(addr), self.hwm_after.get(addr)
+            if after is not None and (before is None or after > before):
+                peak = after
+            else:
+                peak = self._samples.get(addr, 0)
+            out.append((name, peak))
+        return tuple(sorted(out))
+
+    @property
+    def lost(self) -> int:
+        return len(set(self.before) - set(self.after))
+
+    @property
+    def joined(self) -> int:
+        return len(set(self.after) - set(self.before))
+
+
+def wait_with_progress(futures: list[Future], label: str, show: bool) -> int:
+    """Wait for ``futures`` with a progress bar on stderr; returns the number of tasks they needed.
+
+    The bar is fed by distributed's progress stream (every task of the graph)
+    from a thread of its own; the wait itself is :func:`distributed.wait`, so a
+    graph the scheduler rejects ends the wait instead of stalling the bar.
+    """
+    from distributed import wait
+    from distributed.diagnostics.progressbar import TextProgressBar
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    counts = {"all": 0}
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        disable=not show,
+    ) as progress:
+        task = progress.add_task(label, total=None)
+
+        class Bar(TextProgressBar):
+            def _draw_bar(self, remaining: int, all: int, **kwargs: object) -> None:
+                counts["all"] = all
+                progress.update(task, total=all, completed=all - remaining)
+
+            def _draw_stop(self, **kwargs: object) -> None:
+                pass
+
+        feed = threading.Thread(
+            target=Bar,
+            args=(futures,),
+            kwargs={"complete": True},
+            name="advisor-progress",
+            daemon=True,
+        )
+        feed.start()
+        wait(futures)
+        feed.join(timeout=2)  # the last update
+    return counts["all"]
