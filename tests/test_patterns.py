@@ -39,7 +39,7 @@ def test_parse_parameters_and_weight() -> None:
         ("point-series:window=ten", "not a whole number"),
         ("point-series:window=0", "whole number >= 1"),
         ("ml-batch:overlap=-1", "not a whole number|>= 0"),
-        ("map:steps=2,steps=3", "given twice"),
+        ("map:steps=2,steps=3", "names steps twice"),
         ("map:steps", "malformed parameter"),
         ("map@", "not a number"),
         ("map@0", "must be positive"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,6 +9,7 @@ import typer
 
 from advisor.cli.app import app
 from advisor.cli.options import Json, Scheduler
+from advisor.cli.output import emit, progress_printer
 
 if TYPE_CHECKING:
     from advisor.plan.fit import Calibration
@@ -45,11 +45,8 @@ def calibrate_command(
     `advisor apply` use the saved profile from then on and say so. Everything
     written to the store is removed. Takes well under a minute on a local disk.
     """
-    from rich.console import Console
-
     from advisor.api.calibrate import calibrate
 
-    console = Console(stderr=True, soft_wrap=True)
     result = calibrate(
         store,
         profile=profile,
@@ -57,12 +54,9 @@ def calibrate_command(
         hours=hours,
         scheduler=scheduler,
         quiet=as_json,
-        progress=None if as_json else lambda text: console.print(f"[dim]{text}[/dim]"),
+        progress=progress_printer(as_json),
     )
-    if as_json:
-        typer.echo(json.dumps(result.to_dict(), indent=2))
-        return
-    _show(result)
+    emit(result, as_json, lambda: _show(result))
 
 
 def _show(result: Calibration) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from typing import TYPE_CHECKING
 
@@ -10,6 +9,7 @@ import typer
 
 from advisor.cli.app import app
 from advisor.cli.options import Json, MaxSize, MinSize, Profile
+from advisor.cli.output import emit
 from advisor.plan.errors import AdvisorError
 
 if TYPE_CHECKING:
@@ -104,10 +104,7 @@ def recommend_cmd(
         time_step=step,
         time_start=first,
     )
-    if as_json:
-        typer.echo(json.dumps(rec.to_dict(), indent=2))
-    else:
-        _show(rec, zarr_format)
+    emit(rec, as_json, lambda: _show(rec, zarr_format))
 
 
 def _show(rec: Recommendation, zarr_format: int) -> None:

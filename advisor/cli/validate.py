@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,6 +9,7 @@ import typer
 
 from advisor.cli.app import app
 from advisor.cli.options import Json, MaxSize, MinSize, Profile, Scheduler
+from advisor.cli.output import emit, progress_printer
 
 if TYPE_CHECKING:
     from advisor.plan.validation import Validation
@@ -59,11 +59,8 @@ def validate_command(
 ) -> None:
     """Write small copies of a sample of SOURCE in many layouts, replay the patterns on each,
     and compare the model's seconds and ranking with the measured ones."""
-    from rich.console import Console
-
     from advisor.api.validate import validate
 
-    console = Console(stderr=True, soft_wrap=True)
     result = validate(
         source,
         pattern,
@@ -82,12 +79,9 @@ def validate_command(
         catalog=catalog,
         scheduler=scheduler,
         quiet=as_json,
-        progress=None if as_json else lambda text: console.print(f"[dim]{text}[/dim]"),
+        progress=progress_printer(as_json),
     )
-    if as_json:
-        typer.echo(json.dumps(result.to_dict(), indent=2))
-    else:
-        _show(result)
+    emit(result, as_json, lambda: _show(result))
 
 
 def _show(result: Validation) -> None:

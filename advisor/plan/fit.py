@@ -23,7 +23,7 @@ import numpy as np
 from advisor.plan.codecs import DEFAULT_CODEC
 from advisor.plan.cost.scores import TERMS, rates
 from advisor.plan.profile import StorageProfile
-from advisor.plan.units import human_readable_size
+from advisor.plan.units import format_seconds, human_readable_size
 
 logger = logging.getLogger(__name__)
 
@@ -98,20 +98,20 @@ class Calibration:
 
     def constants(self) -> list[tuple[str, str]]:
         """The fitted constants as ``(name, value with unit)`` rows."""
-        size = human_readable_size
+        size, secs = human_readable_size, format_seconds
         p = self.profile
         return [
-            ("request overhead", f"{p.request_overhead * 1e3:.3g} ms per chunk"),
-            ("latency", f"{p.latency * 1e3:.3g} ms per request"),
+            ("request overhead", f"{secs(p.request_overhead)} per chunk"),
+            ("latency", f"{secs(p.latency)} per request"),
             ("read bandwidth", f"{size(p.bandwidth)}/s of stored bytes"),
             ("decode speed", f"{size(p.decode_speed)}/s per thread ({DEFAULT_CODEC.label})"),
             ("compression ratio", f"{p.compression_ratio:.3g} ({DEFAULT_CODEC.label})"),
             ("threads", f"{p.threads} (Dask threads and decode threads)"),
             ("requests in flight", f"{p.concurrency} (zarr's async.concurrency)"),
-            ("Dask task overhead", f"{p.task_overhead * 1e3:.3g} ms per task"),
-            ("trivial Dask task", f"{self.trivial_task_overhead * 1e3:.3g} ms per task"),
-            ("Dask computation", f"{p.compute_overhead * 1e3:.3g} ms per scan or resample"),
-            ("grouping", f"{p.group_overhead * 1e3:.3g} ms more per resample"),
+            ("Dask task overhead", f"{secs(p.task_overhead)} per task"),
+            ("trivial Dask task", f"{secs(self.trivial_task_overhead)} per task"),
+            ("Dask computation", f"{secs(p.compute_overhead)} per scan or resample"),
+            ("grouping", f"{secs(p.group_overhead)} more per resample"),
             ("reduction speed", f"{size(p.reduce_speed)}/s per thread (flox, in cache)"),
             ("grouped reduction slowdown", _grid_text(p)),
         ]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, NamedTuple, get_args
 
 from advisor.plan.errors import AdvisorError
-from advisor.plan.parse import parse_freq
+from advisor.plan.parse import pairs, parse_freq
 
 if TYPE_CHECKING:
     import numpy as np
@@ -307,18 +307,11 @@ region-series, map, ml-batch, resample, climatology, full-scan
         raise AdvisorError(f"unknown pattern {kind!r}: use one of {', '.join(KINDS)}")
     params: list[tuple[str, int | str]] = []
     if colon:
-        for part in rest.split(","):
-            key, eq, value = (p.strip() for p in part.partition("="))
-            if not eq or not key or not value:
-                raise AdvisorError(
-                    f"malformed parameter {part.strip()!r} in pattern {text!r}: write key=value"
-                )
+        for key, value in pairs(rest, "parameter list", f"{kind}:key=value,key=value"):
             known = PARAMETERS[kind]
             if key not in known and kind not in PER_DIM:
                 listed = ", ".join(known) if known else "no parameters"
                 raise AdvisorError(f"unknown parameter {key!r} for {kind}: it takes {listed}")
-            if key in (k for k, _ in params):
-                raise AdvisorError(f"parameter {key!r} given twice in pattern {text!r}")
             if key in ("freq", "by"):
                 params.append((key, value))
                 continue

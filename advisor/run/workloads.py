@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from advisor.plan.errors import AdvisorError
 from advisor.plan.workflow import STATISTICS, FloxMethod, Statistic
+from advisor.store.sources import open_store
 
 if TYPE_CHECKING:
     import numpy as np
@@ -55,16 +56,12 @@ _CELL_METHOD = {
 
 def open_for_reads(path: str | Path) -> xr.Dataset:
     """Open a Zarr store lazily without Dask: each selection reads just its chunks via zarr-python."""
-    import xarray as xr
-
-    return xr.open_zarr(path, chunks=None, consolidated=None)
+    return open_store(path)
 
 
 def open_for_compute(path: str | Path, chunks: Mapping[str, int] | None = None) -> xr.Dataset:
     """Open a Zarr store as Dask arrays (on-disk chunks unless ``chunks`` is given)."""
-    import xarray as xr
-
-    return xr.open_zarr(path, chunks=dict(chunks) if chunks else {}, consolidated=None)
+    return open_store(path, chunks=dict(chunks) if chunks else {})
 
 
 def read(

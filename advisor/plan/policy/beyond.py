@@ -16,7 +16,7 @@ from advisor.plan.policy.results import BeyondBand, Layout
 from advisor.plan.policy.search import Search, argmin, best_seconds, make_layout
 from advisor.plan.profile import PRESETS, StorageProfile
 from advisor.plan.schema import Schema
-from advisor.plan.units import human_readable_size
+from advisor.plan.units import format_seconds, human_readable_size
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +103,8 @@ def _band_reason(
             f"below the {size(band[0])} floor it has {outside.n_chunks:,} chunks per variable "
             f"against {picked.n_chunks:,}; on an object store each chunk read is a GET "
             f"request: {requests[1]:,.0f} per access against {requests[0]:,.0f} (the "
-            f"object-store profile puts the mix at {mix[1]:.3g} s against {mix[0]:.3g} s)"
+            f"object-store profile puts the mix at {format_seconds(mix[1])} against "
+            f"{format_seconds(mix[0])})"
         )
         if tasks is not None:
             text += (
