@@ -11,7 +11,7 @@ from pathlib import Path
 
 from advisor.plan.errors import AdvisorError
 from advisor.report.model import GENERATOR, INDEX
-from advisor.store.publish import write_text
+from advisor.store.publish import refuse_url, write_text
 
 
 def check_out_dir(out_dir: str | Path, *, overwrite: bool = False) -> Path:
@@ -33,6 +33,7 @@ def check_out_dir(out_dir: str | Path, *, overwrite: bool = False) -> Path:
     advisor.plan.errors.AdvisorError: ...index.html exists and was not written by advisor report: pass --overwrite to replace it
     >>> shutil.rmtree(tmp)
     """
+    refuse_url(out_dir, "--out")
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise AdvisorError(f"--out {out} is a file, not a folder: pass a folder such as reports/")

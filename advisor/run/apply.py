@@ -102,6 +102,8 @@ def prepare(
     from advisor.store.profiles import find_profile, resolve_profile
 
     storage, origin = resolve_profile(find_profile(profile))
+    for out in outs:  # refused before a missing sample source is generated
+        check_output(out, [], overwrite)
     sources = resolve_sources(names, catalog, generate=generate)
     targets = [check_output(out, sources, overwrite) for out in outs]
     for a, b in itertools.permutations(targets, 2):

@@ -28,7 +28,7 @@ import numpy as np
 
 from advisor.plan.codecs import ZarrFormat
 from advisor.plan.errors import AdvisorError
-from advisor.store.publish import publishing
+from advisor.store.publish import publishing, refuse_url
 from advisor.synth.fields import generate_block
 from advisor.synth.grid import (
     LATITUDE,
@@ -249,6 +249,7 @@ def write_year(
     from advisor.plan.codecs import DEFAULT_CODEC
     from advisor.store.encoding import encoding_for
 
+    refuse_url(out_dir, "--out")
     target = _check_target(Path(out_dir), year, hours, seed, overwrite, zarr_format)
     if dry_run:
         return target

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from advisor.plan.errors import AdvisorError
+from advisor.store.publish import refuse_url
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +104,8 @@ def check_workdir(workdir: Path | None) -> None:
     --------
     >>> check_workdir(None)  # a temporary folder will be made: nothing to check
     """
+    if workdir is not None:
+        refuse_url(workdir, "--workdir")
     if workdir is not None and workdir.exists() and any(workdir.iterdir()):
         raise AdvisorError(f"--workdir {workdir} is not empty: give a new or empty folder")
 

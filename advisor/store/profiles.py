@@ -8,7 +8,7 @@ from pathlib import Path
 
 from advisor.plan.errors import AdvisorError
 from advisor.plan.profile import BUILT_IN, PRESETS, PROFILE_ENV, PROFILE_NAMES, StorageProfile
-from advisor.store.publish import write_text
+from advisor.store.publish import refuse_url, write_text
 
 
 def load_profile(spec: str | StorageProfile | None) -> StorageProfile:
@@ -97,6 +97,7 @@ def calibration_path(path: str | Path | None = None) -> Path:
         target = Path(env)
     else:
         target = default_profile_path()
+    refuse_url(target, "--profile")
     target = target.expanduser()
     if target.is_dir():
         raise AdvisorError(f"--profile {target} is a folder: give a file name, e.g. profile.json")

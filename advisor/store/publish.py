@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -27,6 +28,31 @@ TEMP_MARK = ".advisor-tmp-"
 
 OLD_MARK = ".advisor-old-"
 """Marks an old output moved aside while its replacement is renamed into place."""
+
+
+_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):/+(.*)$")
+
+
+def refuse_url(path: str | Path, option: str) -> None:
+    """Raise :class:`AdvisorError` when ``path`` is a URL (``s3://...``): never a local folder named
+    after it. A path that went through :class:`pathlib.Path` (``s3:/bucket``) counts too.
+
+    Examples
+    --------
+    >>> refuse_url("data/out.zarr", "--out")
+    >>> refuse_url(Path("s3://bucket/out.zarr"), "--out")
+    Traceback (most recent call last):
+    ...
+    advisor.plan.errors.AdvisorError: --out s3://bucket/out.zarr: s3:// URLs are not supported yet, \
+only local paths; give a folder on a local or mounted disk
+    """
+    match = _URL.match(str(path))
+    if match:
+        scheme, rest = match.groups()
+        raise AdvisorError(
+            f"{option} {scheme}://{rest}: {scheme}:// URLs are not supported yet, only local paths; "
+            "give a folder on a local or mounted disk"
+        )
 
 
 def new_token() -> str:

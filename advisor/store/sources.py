@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from advisor.plan.errors import AdvisorError
 from advisor.store.catalog import Maker, concat_in_time, ensure_entry, entry_names
+from advisor.store.publish import refuse_url
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -72,6 +73,7 @@ def resolve_source(
     advisor.plan.errors.AdvisorError: no Zarr store or catalog entry named 'nope': give a Zarr \
 store path or a catalog entry name
     """
+    refuse_url(name, "SOURCE")
     path = Path(name).expanduser()
     if path.exists():
         if not is_store(path):
@@ -145,6 +147,7 @@ def check_output(out: Path, sources: Sequence[Source], overwrite: bool) -> Path:
     advisor.plan.errors.AdvisorError: --out /data/in.zarr/out.zarr is inside the source in \
 (/data/in.zarr): apply never writes into a source; choose another --out
     """
+    refuse_url(out, "--out")
     target = out.expanduser().resolve()
     for source in sources:
         if target == source.path or target.is_relative_to(source.path):
