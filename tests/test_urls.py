@@ -13,9 +13,15 @@ from tests.conftest import assert_one_line_error, run_cli
 @pytest.mark.parametrize(
     ("args", "named"),
     [
-        (["sample-data", "--out", "s3://bucket/in", "--years", "2019", "--hours", "3"], "--out s3://"),
+        (
+            ["sample-data", "--out", "s3://bucket/in", "--years", "2019", "--hours", "3"],
+            "--out s3://",
+        ),
         # the output is refused before the missing sample source would be generated
-        (["apply", "era5_2019", "--out", "s3://bucket/out.zarr", "--chunks", "time=3"], "--out s3://"),
+        (
+            ["apply", "era5_2019", "--out", "s3://bucket/out.zarr", "--chunks", "time=3"],
+            "--out s3://",
+        ),
         (["apply", "--dry-run", "gs://bucket/in.zarr", "--out", "out.zarr"], "SOURCE gs://"),
         (["recommend", "s3://bucket/era5.zarr", "--pattern", "map"], "SOURCE s3://"),
         (["validate", "memory://x.zarr", "--pattern", "map"], "SOURCE memory://"),
