@@ -13,9 +13,11 @@ import importlib
 import inspect
 import itertools
 import numbers
+import os
 import pkgutil
 from collections.abc import Iterator
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 
@@ -35,10 +37,18 @@ EXPECTED_SKIPS = {
 
 
 def suite_classes() -> list[type]:
-    """Every class of every suite module that has a benchmark method."""
+    """Every class of every suite module that has a benchmark method.
+
+    The suites are imported at the tiny scale: their parameter grids (the codec sweep) are read
+    from the scale when a suite is imported, before any fixture runs.
+    """
     found = []
-    for info in pkgutil.iter_modules([str(BENCHMARK_DIR)]):
-        module = importlib.import_module(f"benchmarks.{info.name}")
+    with patch.dict(os.environ, {SCALE_ENV: "tiny"}):
+        modules = [
+            importlib.import_module(f"benchmarks.{info.name}")
+            for info in pkgutil.iter_modules([str(BENCHMARK_DIR)])
+        ]
+    for module in modules:
         for _, cls in inspect.getmembers(module, inspect.isclass):
             if cls.__module__ == module.__name__ and _methods(cls):
                 found.append(cls)
@@ -157,3 +167,13 @@ def test_save_check_catches_an_ignored_shuffle(tmp_path: Path, zarr_format: int)
     workloads.save(daily, tmp_path / "ignored.zarr", chunks, ignored, zarr_format)
     with pytest.raises(AssertionError, match="shuffle was silently ignored"):
         assert_shuffled(tmp_path / "ignored.zarr", daily, chunks, shuffled, zarr_format)
+
+
+def test_the_suites_run_here_sweep_the_tiny_grid() -> None:
+    from benchmarks.scale import TINY_CLEVELS, codec_grid
+
+    sweeps = [cls for cls in suite_classes() if "codec" in getattr(cls, "param_names", ())]
+    assert sweeps
+    for cls in sweeps:
+        codecs = cls.params[cls.param_names.index("codec")]
+        assert list(codecs) == codec_grid(TINY_CLEVELS), cls.__name__
