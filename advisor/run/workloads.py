@@ -79,31 +79,9 @@ def point_series(
     return read(ds, {"latitude": lat, "longitude": lon, "time": window or slice(None)}, [var])[var]
 
 
-def region_series(
-    ds: xr.Dataset, var: str, lat: int, lon: int, size: int = 16, window: slice | None = None
-) -> np.ndarray:
-    """The time series of the ``size`` x ``size`` box whose first corner is (``lat``, ``lon``)."""
-    box = {
-        "time": window or slice(None),
-        "latitude": slice(lat, lat + size),
-        "longitude": slice(lon, lon + size),
-    }
-    return read(ds, box, [var])[var]
-
-
 def map_at(ds: xr.Dataset, var: str, t: int, steps: int = 1) -> np.ndarray:
     """The full field at time index ``t`` (``steps`` consecutive steps)."""
     return read(ds, {"time": slice(t, t + steps)}, [var])[var]
-
-
-def ml_batch(
-    ds: xr.Dataset, var: str, corners: list[Mapping[str, int]], patch: Mapping[str, int]
-) -> np.ndarray:
-    """An ML batch: the ``patch`` (``dim -> length``) at each of ``corners``, stacked on a new axis."""
-    import numpy as np
-
-    boxes = [{d: slice(c[d], c[d] + n) for d, n in patch.items()} for c in corners]
-    return np.stack([read(ds, box, [var])[var] for box in boxes])
 
 
 def full_scan(ds: xr.Dataset) -> xr.Dataset:
