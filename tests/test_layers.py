@@ -1,6 +1,6 @@
 """The package's layers, read from its import graph (ast, every import at any depth).
 
-- ``advisor.plan`` imports the standard library, numpy and itself only;
+- ``advisor.plan`` imports the standard library (none of its I/O modules), numpy and itself only;
 - ``advisor.synth`` adds nothing but ``advisor.plan``;
 - ``advisor.store`` never imports ``run``, ``api``, ``cli`` or ``report``; ``run`` never ``api``, ``cli``
   or ``report``; nothing but ``cli`` imports ``cli``;
@@ -38,6 +38,12 @@ LAYERS: dict[str, frozenset[str]] = {
 
 PURE = {"plan": frozenset({"numpy"}), "synth": frozenset({"numpy"})}
 """Layers that import the standard library and these third-party packages only."""
+
+IO_MODULES = frozenset(
+    {"os", "shutil", "subprocess", "socket", "tempfile", "glob", "urllib", "http", "asyncio",
+     "threading", "multiprocessing", "sqlite3", "pickle", "ftplib", "ssl"}
+)  # fmt: skip
+"""Standard-library modules that do I/O or run things: the pure layers import none of them."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +129,8 @@ def violations(root: Path) -> list[str]:
                 out[edge.source, edge.line] = (
                     f"{where}: the {layer} layer is pure (import advisor.plan.errors)"
                 )
+        elif layer in PURE and head in IO_MODULES:
+            out[edge.source, edge.line] = f"{where}: the {layer} layer does no I/O"
         elif layer in PURE and head not in sys.stdlib_module_names and head not in PURE[layer]:
             out[edge.source, edge.line] = (
                 f"{where}: the {layer} layer imports the standard library and numpy only"
