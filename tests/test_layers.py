@@ -248,6 +248,8 @@ def _package(tmp_path: Path, files: dict[str, str]) -> Path:
             {"plan/__init__.py": "", "plan/parse.py": "import pandas\n"},
             "standard library and numpy",
         ),
+        # ... or the standard library's I/O
+        ({"plan/__init__.py": "", "plan/fit.py": "import os.path\n"}, "does no I/O"),
         # a type-checking-only import still counts for the layers
         (
             {
