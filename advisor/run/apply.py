@@ -23,7 +23,7 @@ from advisor.plan.errors import AdvisorError
 from advisor.plan.policy.band import MAX_SIZE, MIN_SIZE
 from advisor.plan.units import human_readable_size
 from advisor.run.sources import resolve_sources
-from advisor.store.publish import new_token, temp_path
+from advisor.store.publish import new_token, refuse_url, temp_path
 from advisor.store.sources import check_output, open_sources
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ def prepare(
 
     storage, origin = resolve_profile(find_profile(profile))
     for out in outs:  # refused before a missing sample source is generated
-        check_output(out, [], overwrite)
+        refuse_url(out, "--out")
     sources = resolve_sources(names, catalog, generate=generate)
     targets = [check_output(out, sources, overwrite) for out in outs]
     for a, b in itertools.permutations(targets, 2):
