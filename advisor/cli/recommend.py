@@ -69,7 +69,7 @@ def recommend_cmd(
     from advisor.api.recommend import recommend
     from advisor.plan.parse import parse_dims_map, parse_duration, parse_start, schema_from_shape
     from advisor.plan.policy.recommend import DEFAULT_PATTERNS
-    from advisor.run.sources import resolve_sources
+    from advisor.run.sources import load_schema
     from advisor.store.profiles import find_profile
 
     if zarr_format not in (2, 3):
@@ -87,8 +87,8 @@ def recommend_cmd(
         )
     else:
         assert source is not None
-        resolve_sources([source], catalog)  # a missing sample entry's data is made once, here
-        target = source
+        # read once, here: a missing sample entry's data is made first
+        target = load_schema(source, dims=dims_map, catalog=catalog)
     rec = recommend(
         target,
         pattern or DEFAULT_PATTERNS,
@@ -99,8 +99,6 @@ def recommend_cmd(
         threads_per_worker=threads,
         shards=shards,
         top=top,
-        dims=dims_map if shape is None else None,
-        catalog=catalog,
         time_step=step,
         time_start=first,
     )

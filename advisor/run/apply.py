@@ -94,7 +94,7 @@ def prepare(
     one store per output (nothing is written).
 
     ``profile`` is the ``--profile`` option: the storage profile is found as
-    ``recommend`` finds it (:func:`advisor.plan.profile.find_profile`: the option,
+    ``recommend`` finds it (:func:`advisor.store.profiles.find_profile`: the option,
     ``ADVISOR_PROFILE``, the saved calibration, else the built-in defaults).
     Missing sample entries are generated unless ``generate`` is false.
     """
