@@ -65,6 +65,37 @@ def sample_catalog(tmp_path: Path, sample_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def s3_server() -> Iterator[object]:
+    """moto's S3 server on 127.0.0.1 (a free port), started once; no latency unless a test sets it.
+
+    Use :func:`s3` in a test: it points the AWS variables at the server.
+    """
+    from benchmarks.s3server import S3Server
+
+    with S3Server(latency=0.0) as server:
+        yield server
+
+
+@pytest.fixture()
+def s3(s3_server, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest):
+    """The session's S3 server with the standard AWS variables pointing at it, a fresh bucket
+    named for the test, no latency and the request counts reset. Yields the server; the
+    bucket's URL is ``s3.bucket``."""
+    import re
+
+    for key, value in s3_server.env().items():
+        monkeypatch.setenv(key, value)
+    for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    name = re.sub(r"[^a-z0-9-]", "-", request.node.name.lower())[:40].strip("-")
+    s3_server.bucket = s3_server.make_bucket(f"t-{name}-{os.getpid()}")
+    s3_server.latency = 0.0
+    s3_server.reset()
+    yield s3_server
+    s3_server.latency = 0.0
+
+
+@pytest.fixture(scope="session")
 def local_client() -> Iterator[object]:
     """A real LocalCluster client shaped like the workflow's (2 workers x 1 thread, 2 GB each)."""
     from advisor.plan.cluster import ClusterSpec
