@@ -68,6 +68,7 @@ def apply(
     scheduler: str | None = None,
     quiet: bool = False,
     before_run: Callable[[ApplyOutcome], None] | None = None,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> ApplyOutcome:
     """Resample, rechunk, compress and save ``sources`` as verified Zarr stores at ``outs``.
 
@@ -102,6 +103,9 @@ def apply(
         No progress bar and no cluster announcements on stderr.
     before_run
         Called with the final plans once they are made, before anything is written.
+    storage_options
+        Options for the file systems of URL sources and outputs (credentials,
+        endpoint, ``anon``...); S3 also reads the standard AWS variables.
 
     Returns
     -------
@@ -109,6 +113,7 @@ def apply(
         The plans, and the results unless ``dry_run``.
     """
     from advisor.plan.apply import parse_chunks, parse_stats
+    from advisor.plan.location import parse_url
     from advisor.plan.parse import parse_freq
     from advisor.plan.patterns import parse_pattern
     from advisor.run.apply import check_free_space, cluster_shape, prepare
@@ -120,13 +125,16 @@ def apply(
         raise AdvisorError(f"--zarr-format {zarr_format}: use 2 or 3")
     fmt = cast("ZarrFormat | None", zarr_format)
     names = [sources] if isinstance(sources, str) else list(sources)
-    targets = [Path(outs)] if isinstance(outs, str | Path) else [Path(o) for o in outs]
+    targets = [outs] if isinstance(outs, str | Path) else list(outs)
     freq = parse_freq(resample, "--resample").pandas if resample is not None else None
     by_var = parse_stats(stats) if isinstance(stats, str) else stats
     lengths = parse_chunks(chunks) if isinstance(chunks, str) else chunks
     reads = [str(parse_pattern(p)) for p in patterns]
     spec = CodecSpec.parse(codec) if isinstance(codec, str) else codec
-    found = tuple(p for out in targets for p in leftovers(out))
+    found = tuple(p for out in targets if parse_url(str(out)) is None for p in leftovers(Path(out)))
+    in_memory = any(
+        str(name).startswith("memory:") for name in [*names, *map(str, targets)]
+    )  # memory:// lives in this process: its workers must too
 
     def plan(cluster: ClusterSpec, generate: bool) -> tuple[ApplyPlan, ...]:
         return prepare(
@@ -145,9 +153,15 @@ def apply(
             profile=profile,
             band=band,
             generate=generate,
+            storage_options=storage_options,
         )
 
     address = resolve_scheduler(scheduler)
+    if in_memory and address:
+        raise AdvisorError(
+            "memory:// stores live in this process, out of the reach of a --scheduler cluster: "
+            "use an object store or a shared disk, or drop --scheduler"
+        )
     # plan for this machine first: every check runs before a cluster is reached or started
     plans = plan(machine_spec(), generate=not dry_run)
     if not dry_run:
@@ -162,6 +176,8 @@ def apply(
         if before_run is not None:
             before_run(outcome)
         if client is None:
-            client = stack.enter_context(dask_client(None, spec=plans[0].cluster, quiet=quiet))
+            client = stack.enter_context(
+                dask_client(None, spec=plans[0].cluster, processes=not in_memory, quiet=quiet)
+            )
         results = execute(plans, client, progress=not quiet)
     return ApplyOutcome(plans, results, found)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from advisor.plan.errors import AdvisorError
 from advisor.plan.policy.band import MAX_SIZE, MIN_SIZE
@@ -14,6 +14,7 @@ from advisor.plan.validation import Validation, ValidationPlan, parse_layout, pl
 from advisor.run.cluster import dask_client
 from advisor.run.scratch import validation_folder
 from advisor.run.validate import run_validation
+from advisor.store.locations import Where, location
 from advisor.store.metadata import schema_from_dataset
 from advisor.store.profiles import find_profile, resolve_profile
 from advisor.store.sources import open_store, resolve_source
@@ -40,7 +41,7 @@ def validate(
     shards: bool = False,
     repeats: int = 5,
     seed: int = 0,
-    workdir: Path | None = None,
+    workdir: str | Path | None = None,
     min_size: float | str = MIN_SIZE,
     max_size: float | str = MAX_SIZE,
     profile: StorageProfile | str | None = None,
@@ -49,6 +50,7 @@ def validate(
     scheduler: str | None = None,
     quiet: bool = False,
     progress: Callable[[str], None] | None = None,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> Validation:
     """Write small copies of a sample of ``source`` in many layouts, replay ``patterns`` on each
     and compare the measured seconds and ranking with the model's.
@@ -56,7 +58,7 @@ def validate(
     Parameters
     ----------
     source
-        A Zarr store path or a catalog entry name (in ``catalog``).
+        A Zarr store path or URL, or a catalog entry name (in ``catalog``).
     patterns
         The access patterns (default: point-series, map, ml-batch).
     top, spread, layouts, shards, min_size, max_size, profile
@@ -70,7 +72,10 @@ def validate(
     repeats, seed
         Accesses timed per layout and pattern, and the seed of the accesses drawn.
     workdir
-        Keep the copies in this new (or empty) folder (default: a temporary folder, removed).
+        Keep the copies in this new (or empty) folder, or under this new URL prefix on an
+        object store to measure it (default: a temporary folder, removed).
+    storage_options
+        Options for the file systems of URLs (credentials, endpoint, ``anon``...).
     client, scheduler, quiet, progress
         Compute on ``client``, else on the scheduler at ``scheduler`` (or
         ``ADVISOR_SCHEDULER``), else on a new LocalCluster; ``quiet`` does not announce the
@@ -80,7 +85,12 @@ def validate(
     """
     if repeats < 1:
         raise AdvisorError(f"--repeats {repeats}: give at least 1")
-    ds = open_store(resolve_source(str(source), catalog), chunks={})
+    folder_at = (
+        None if workdir is None else location(workdir, "--workdir", storage_options, write=True)
+    )
+    ds = open_store(
+        resolve_source(str(source), catalog, storage_options=storage_options), chunks={}
+    )
     sample, name, what = _sample(ds, str(source), variable, hours)
     schema = schema_from_dataset(sample, name=what)
     resolved, origin = resolve_profile(
@@ -101,7 +111,7 @@ def validate(
         min_size=min_size,
         max_size=max_size,
     )
-    with validation_folder(workdir) as folder:
+    with validation_folder(folder_at) as folder:
         if client is not None:
             with client.as_current():
                 return _run(plan, sample, folder, name, repeats, seed, what, progress)
@@ -134,7 +144,7 @@ def _sample(
 def _run(
     plan: ValidationPlan,
     sample: xr.Dataset,
-    folder: Path,
+    folder: Where,
     variable: str,
     repeats: int,
     seed: int,

@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING
 import typer
 
 from advisor.cli.app import app
-from advisor.cli.options import Json, MaxSize, MinSize, Overwrite, Profile, Scheduler
+from advisor.cli.options import (
+    Anon,
+    Json,
+    MaxSize,
+    MinSize,
+    Overwrite,
+    Profile,
+    Scheduler,
+    StorageOption,
+)
 
 if TYPE_CHECKING:
     from advisor.api.apply import ApplyOutcome
@@ -21,11 +30,11 @@ def apply_command(
     sources: list[str] = typer.Argument(
         ..., metavar="SOURCE...", help="Catalog entries or Zarr stores, joined along time."
     ),
-    outs: list[Path] = typer.Option(
+    outs: list[str] = typer.Option(
         ...,
         "--out",
-        help="The Zarr store to write; give two for the advisor's two copies (the first serves "
-        "the family of the first --pattern).",
+        help="The Zarr store to write (a path or a URL, e.g. s3://bucket/copy.zarr); give two "
+        "for the advisor's two copies (the first serves the family of the first --pattern).",
     ),
     pattern: list[str] = typer.Option(
         [],
@@ -70,6 +79,8 @@ def apply_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan and write nothing."),
     scheduler: str | None = Scheduler,
     overwrite: bool = Overwrite,
+    storage_option: list[str] = StorageOption,
+    anon: bool = Anon,
     as_json: bool = Json,
 ) -> None:
     """Resample, rechunk, compress and save SOURCE as a verified Zarr store at --out.
@@ -78,9 +89,12 @@ def apply_command(
     values, and only then moved to --out: a run stopped at any moment leaves the
     old --out intact or none at all. With two --out, the advisor's two copies
     (one per family of patterns) are written in one pass and moved into place
-    once both are verified.
+    once both are verified. On an object store (no rename) the copy is written in
+    place with its top-level metadata last: it opens only once complete and
+    verified, and a later run removes what a killed one left.
     """
     from advisor.api.apply import apply
+    from advisor.plan.location import parse_storage_options
 
     def announce(outcome: ApplyOutcome) -> None:
         _warn_leftovers(outcome.leftovers)
@@ -106,6 +120,7 @@ def apply_command(
         scheduler=scheduler,
         quiet=as_json,
         before_run=announce,
+        storage_options=parse_storage_options(storage_option, anon),
     )
     if outcome.results is None:
         _warn_leftovers(outcome.leftovers)

@@ -33,3 +33,11 @@ MaxSize = typer.Option(
     "--max-size",
     help=f"Largest chunk (shard), e.g. {compact_size(MAX_SIZE)}.",
 )
+StorageOption = typer.Option(
+    [],
+    "--storage-option",
+    metavar="KEY=VALUE",
+    help="An option of the object store's file system for URLs (repeatable; values read as "
+    "JSON), e.g. requester_pays=true; S3 also reads the standard AWS_* variables.",
+)
+Anon = typer.Option(False, "--anon", help="Read a public bucket without credentials.")

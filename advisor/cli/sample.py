@@ -8,7 +8,7 @@ from typing import Literal
 import typer
 
 from advisor.cli.app import app
-from advisor.cli.options import Overwrite
+from advisor.cli.options import Anon, Overwrite, StorageOption
 from advisor.plan.errors import AdvisorError
 from advisor.run.cluster import SCHEDULER_ENV
 
@@ -43,7 +43,9 @@ def parse_years(values: list[str]) -> list[int]:
 @app.command("sample-data")
 def sample_data(
     out: Path = typer.Option(
-        ..., "--out", help="Folder for the stores, DIR/era5_<year>.zarr (created if missing)."
+        ...,
+        "--out",
+        help="Folder or URL for the stores, DIR/era5_<year>.zarr (created if missing).",
     ),
     years: list[str] = typer.Option(..., "--years", metavar="YEAR[,YEAR]", help=YEARS_HELP),
     more_years: list[str] | None = typer.Argument(None, hidden=True, metavar="YEAR"),
@@ -61,12 +63,15 @@ def sample_data(
         envvar=SCHEDULER_ENV,
         help="Address of an existing Dask scheduler to compute on (default: threads in this process).",
     ),
+    storage_option: list[str] = StorageOption,
+    anon: bool = Anon,
 ) -> None:
     """Write the synthetic ERA5-like sample (CAPE, CIN, K index, BLH; hourly, 0.25°, 15-45N 100-140E).
 
     One store per year, chunked (744, 121, 161) and compressed with Blosc zstd
     level 3 and byte shuffle. The model is described in docs/sample-data.md.
     """
+    from advisor.plan.location import parse_storage_options
     from advisor.run.sample import write_years
 
     targets = write_years(
@@ -78,6 +83,7 @@ def sample_data(
         zarr_format=zarr_format,
         scheduler=scheduler,
         progress=True,
+        storage_options=parse_storage_options(storage_option, anon),
     )
     for target in targets:
         typer.echo(target)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
 from advisor.cli.app import app
-from advisor.cli.options import Json, MaxSize, MinSize, Profile, Scheduler
+from advisor.cli.options import Anon, Json, MaxSize, MinSize, Profile, Scheduler, StorageOption
 from advisor.cli.output import emit, progress_printer
 
 if TYPE_CHECKING:
@@ -17,7 +16,9 @@ if TYPE_CHECKING:
 
 @app.command("validate")
 def validate_command(
-    source: str = typer.Argument(..., help="A Zarr store path or a catalog entry name."),
+    source: str = typer.Argument(
+        ..., help="A Zarr store path or URL (s3://...), or a catalog entry name."
+    ),
     pattern: list[str] = typer.Option(
         [],
         "--pattern",
@@ -45,21 +46,25 @@ def validate_command(
     shards: bool = typer.Option(False, "--shards", help="Recommend and measure zarr 3 shards."),
     repeats: int = typer.Option(5, "--repeats", help="Accesses timed per layout and pattern."),
     seed: int = typer.Option(0, "--seed", help="Seed of the accesses drawn."),
-    workdir: Path | None = typer.Option(
+    workdir: str | None = typer.Option(
         None,
         "--workdir",
-        help="Keep the copies in this new folder (default: a temporary folder, removed).",
+        help="Keep the copies in this new folder, or under this new URL prefix to measure an "
+        "object store (default: a temporary folder, removed).",
     ),
     min_size: str = MinSize,
     max_size: str = MaxSize,
     profile: str | None = Profile,
     catalog: str | None = typer.Option(None, "--catalog", help="The intake catalog file."),
     scheduler: str | None = Scheduler,
+    storage_option: list[str] = StorageOption,
+    anon: bool = Anon,
     as_json: bool = Json,
 ) -> None:
     """Write small copies of a sample of SOURCE in many layouts, replay the patterns on each,
     and compare the model's seconds and ranking with the measured ones."""
     from advisor.api.validate import validate
+    from advisor.plan.location import parse_storage_options
 
     result = validate(
         source,
@@ -78,6 +83,7 @@ def validate_command(
         profile=profile,
         catalog=catalog,
         scheduler=scheduler,
+        storage_options=parse_storage_options(storage_option, anon),
         quiet=as_json,
         progress=progress_printer(as_json),
     )

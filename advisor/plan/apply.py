@@ -43,6 +43,7 @@ from advisor.plan.copy_plan import ApplyPlan, ChunkedSchema, CopyTarget
 from advisor.plan.copy_targets import advised_targets, user_target
 from advisor.plan.errors import AdvisorError
 from advisor.plan.grid import grow_block, regular_grid
+from advisor.plan.location import Url
 from advisor.plan.parse import pairs
 from advisor.plan.policy.band import MAX_SIZE, MIN_SIZE
 from advisor.plan.profile import BUILT_IN, StorageProfile
@@ -108,7 +109,7 @@ def parse_stats(text: str) -> dict[str, Statistic]:
     return out
 
 
-def plan_apply(*, out: Path, temp: Path, **options: Any) -> ApplyPlan:
+def plan_apply(*, out: Path | Url, temp: Path | Url, **options: Any) -> ApplyPlan:
     """Decide and estimate everything ``advisor apply`` will do for one output (pure: no I/O).
 
     The options are those of :func:`plan_copies`, with one ``out`` and its ``temp``.
@@ -119,9 +120,9 @@ def plan_apply(*, out: Path, temp: Path, **options: Any) -> ApplyPlan:
 def plan_copies(
     *,
     sources: Sequence[str],
-    source_paths: Sequence[Path],
-    outs: Sequence[Path],
-    temps: Sequence[Path],
+    source_paths: Sequence[Path | Url],
+    outs: Sequence[Path | Url],
+    temps: Sequence[Path | Url],
     source: ChunkedSchema,
     output: ChunkedSchema,
     cluster: ClusterSpec,
@@ -212,7 +213,7 @@ def plan_copies(
         raise AdvisorError("--shards needs zarr format 3: pass --zarr-format 3 or drop --shards")
     if not 1 <= len(outs) <= 2:
         raise AdvisorError(f"{len(outs)} --out given: give one, or two for two copies")
-    if len(outs) == 2 and Path(outs[0]) == Path(outs[1]):
+    if len(outs) == 2 and outs[0] == outs[1]:
         raise AdvisorError(f"--out {outs[0]} is given twice: give two different stores")
     if source.schema.skipped:
         notes.append(f"left out (not on the main dims): {', '.join(source.schema.skipped)}")
@@ -230,8 +231,8 @@ def plan_copies(
     return tuple(
         _plan_one(
             target,
-            out=Path(out),
-            temp=Path(temp),
+            out=out,
+            temp=temp,
             sources=sources,
             source_paths=source_paths,
             source=source,
@@ -253,10 +254,10 @@ def plan_copies(
 def _plan_one(
     target: CopyTarget,
     *,
-    out: Path,
-    temp: Path,
+    out: Path | Url,
+    temp: Path | Url,
     sources: Sequence[str],
-    source_paths: Sequence[Path],
+    source_paths: Sequence[Path | Url],
     source: ChunkedSchema,
     output: ChunkedSchema,
     cluster: ClusterSpec,

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from advisor.plan.cluster import ClusterSpec
 from advisor.plan.codecs import CodecSpec, ZarrFormat
 from advisor.plan.grid import Grid, block_bytes
+from advisor.plan.location import Url
 from advisor.plan.profile import BUILT_IN
 from advisor.plan.rechunk import RechunkMethod
 from advisor.plan.units import human_readable_size
@@ -66,9 +67,11 @@ class ApplyPlan:
     """
 
     sources: tuple[str, ...]
-    source_paths: tuple[Path, ...]
-    out: Path
-    temp: Path
+    source_paths: tuple[Path | Url, ...]
+    out: Path | Url
+    temp: Path | Url
+    """Where the copy is written before it is published: a temporary sibling of a local
+    ``out``; ``out`` itself on an object store (its top-level metadata written last)."""
     variables: tuple[str, ...]
     dims: tuple[str, ...]
     shape: tuple[int, ...]
@@ -123,7 +126,11 @@ class ApplyPlan:
         rows = [
             ("sources", ", ".join(self.sources)),
             ("output", str(self.out)),
-            ("written first to", str(self.temp)),
+            (
+                ("written first to", str(self.temp))
+                if self.temp != self.out
+                else ("written", "in place, top-level metadata last")
+            ),
             ("variables", ", ".join(self.variables)),
             ("resample", resample),
             ("output shape", dims_text(self.shape)),

@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from advisor.plan.apply import plan_copies
 from advisor.plan.cluster import ClusterSpec
@@ -23,7 +23,8 @@ from advisor.plan.errors import AdvisorError
 from advisor.plan.policy.band import MAX_SIZE, MIN_SIZE
 from advisor.plan.units import human_readable_size
 from advisor.run.sources import resolve_sources
-from advisor.store.publish import new_token, refuse_url, temp_path
+from advisor.store.locations import location
+from advisor.store.publish import new_token, temp_path
 from advisor.store.sources import check_output, open_sources
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ def cluster_shape(client: Client) -> ClusterSpec:
 
 def prepare(
     names: Sequence[str],
-    outs: Sequence[Path],
+    outs: Sequence[str | Path],
     *,
     cluster: ClusterSpec,
     catalog: str | Path | None = None,
@@ -89,6 +90,7 @@ def prepare(
     profile: str | None = None,
     band: tuple[float | str, float | str] = (MIN_SIZE, MAX_SIZE),
     generate: bool = True,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> tuple[ApplyPlan, ...]:
     """Resolve and check the sources, the outputs and the profile, read the layouts, and plan
     one store per output (nothing is written).
@@ -96,18 +98,21 @@ def prepare(
     ``profile`` is the ``--profile`` option: the storage profile is found as
     ``recommend`` finds it (:func:`advisor.store.profiles.find_profile`: the option,
     ``ADVISOR_PROFILE``, the saved calibration, else the built-in defaults).
-    Missing sample entries are generated unless ``generate`` is false.
+    Missing sample entries are generated unless ``generate`` is false. URLs
+    (sources and outputs) are reached with ``storage_options``; a copy on an
+    object store is written in place, its top-level metadata last
+    (:mod:`advisor.store.objects`).
     """
     from advisor.plan.codecs import DEFAULT_CODEC
     from advisor.store.profiles import find_profile, resolve_profile
 
     storage, origin = resolve_profile(find_profile(profile))
     for out in outs:  # refused before a missing sample source is generated
-        refuse_url(out, "--out")
-    sources = resolve_sources(names, catalog, generate=generate)
-    targets = [check_output(out, sources, overwrite) for out in outs]
+        location(out, "--out", storage_options, write=True)
+    sources = resolve_sources(names, catalog, generate=generate, storage_options=storage_options)
+    targets = [check_output(out, sources, overwrite, storage_options) for out in outs]
     for a, b in itertools.permutations(targets, 2):
-        if a != b and a.is_relative_to(b):
+        if a != b and type(a) is type(b) and a.is_relative_to(b):  # type: ignore[arg-type]
             raise AdvisorError(f"--out {a} lies inside the other --out {b}: choose separate stores")
     paths = [s.path for s in sources]
     joined = open_sources(paths)
@@ -123,7 +128,7 @@ def prepare(
         source=source,
         output=output,
         cluster=cluster,
-        temps=[temp_path(target, token) for target in targets],
+        temps=[temp_path(t, token) if isinstance(t, Path) else t for t in targets],
         resample=resample,
         stats=stats,
         chunks=chunks,
@@ -143,6 +148,8 @@ def check_free_space(plans: Sequence[ApplyPlan], *, local_workers: bool) -> None
     estimated space; outputs on one file system add up."""
     needed: dict[int, tuple[Path, int]] = {}
     for plan in plans:
+        if not isinstance(plan.out, Path):  # an object store has no free space to check
+            continue
         folder = plan.out.parent
         while not folder.exists():
             folder = folder.parent

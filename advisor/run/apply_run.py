@@ -22,13 +22,15 @@ from typing import TYPE_CHECKING, Any
 
 from advisor.plan.copy_plan import ApplyPlan
 from advisor.plan.errors import AdvisorError
+from advisor.plan.location import Url
 from advisor.plan.units import human_readable_size
 from advisor.run.apply import build_output, open_sources
 from advisor.run.checksum import checksum
 from advisor.run.verify import verify
 from advisor.run.watch import MemoryWatch, wait_with_progress
 from advisor.store.metadata import store_size
-from advisor.store.publish import move_into_place, remove
+from advisor.store.objects import HeldRoot, clear_target, discard, finish, open_writer
+from advisor.store.publish import move_into_place, new_token, remove
 
 if TYPE_CHECKING:
     from distributed import Client, Future
@@ -46,7 +48,7 @@ class ApplyResult:
     the cluster during the run (killed or restarted by their nanny).
     """
 
-    out: Path
+    out: Path | Url
     seconds: float
     write_seconds: float
     verify_seconds: float
@@ -162,23 +164,29 @@ def execute(
             f"the sources changed since the plan was made (shape {dict(ds.sizes)}): plan again"
         )
     for plan in plans:
-        if plan.temp.exists():
+        if isinstance(plan.temp, Path) and plan.temp.exists():
             raise AdvisorError(
                 f"{plan.temp} exists already: another apply may be running; plan again"
             )
+    token = new_token()
+    stores: dict[int, HeldRoot] = {}  # the copies on object stores, their metadata held back
     futures: list[Future] = []
     try:
         with MemoryWatch(client) as watch:
             writes = []
-            for plan in plans:
-                plan.out.parent.mkdir(parents=True, exist_ok=True)
+            for i, plan in enumerate(plans):
+                if isinstance(plan.out, Url):
+                    clear_target(plan.out, overwrite=plan.overwrite, token=token)
+                    stores[i] = open_writer(plan.out)
+                else:
+                    plan.out.parent.mkdir(parents=True, exist_ok=True)
                 method = "tasks" if plan.rechunk == "none" else plan.rechunk
                 with dask.config.set({"array.rechunk.method": method}):
                     logger.debug("writing %s with rechunk method %r", plan.temp, method)
                     writes.append(
                         save(
                             ds,
-                            plan.temp,
+                            stores.get(i, plan.temp),
                             plan.chunk_map,
                             plan.codec,
                             plan.zarr_format,
@@ -193,20 +201,28 @@ def execute(
             expected = [int(s) for s in client.gather(futures[len(writes) :])]
             written = time.perf_counter()
             futures = []
-            for plan in plans:
-                tasks += verify(plan, ds, expected, client, progress=progress)
+            for i, plan in enumerate(plans):
+                tasks += verify(plan, ds, expected, client, progress=progress, store=stores.get(i))
         verified = time.perf_counter()
     except BaseException:
         if futures:
             with contextlib.suppress(Exception):
                 client.cancel(futures)
-        for plan in plans:
-            remove(plan.temp)
+        for i, plan in enumerate(plans):
+            if i in stores:
+                with contextlib.suppress(Exception):
+                    discard(plan.out)  # type: ignore[arg-type]
+            else:
+                remove(plan.temp)  # type: ignore[arg-type]
         raise
     results = []
-    for plan in plans:
-        stored_bytes, disk_bytes = store_size(plan.temp)
-        move_into_place(plan.temp, plan.out, overwrite=plan.overwrite)
+    for i, plan in enumerate(plans):
+        if i in stores:
+            finish(plan.out, stores[i])  # type: ignore[arg-type]
+            stored_bytes, disk_bytes = store_size(plan.out)
+        else:
+            stored_bytes, disk_bytes = store_size(plan.temp)
+            move_into_place(plan.temp, plan.out, overwrite=plan.overwrite)  # type: ignore[arg-type]
         results.append(
             ApplyResult(
                 out=plan.out,

@@ -3,8 +3,8 @@
 The values come from the pure-numpy model in :mod:`advisor.synth`
 (:func:`~advisor.synth.fields.generate_block`); :func:`era5_like` wraps it in
 a lazy, Dask-backed dataset with CF attributes, and :func:`write_year`
-validates a request, writes the store by way of a temporary sibling and
-publishes it (:func:`advisor.store.publish.publishing`).
+validates a request, writes the store and publishes it
+(:func:`advisor.store.objects.publishing_store`).
 
 Examples
 --------
@@ -20,15 +20,16 @@ import itertools
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 import numpy as np
 
 from advisor.plan.codecs import ZarrFormat
 from advisor.plan.errors import AdvisorError
-from advisor.store.publish import publishing, refuse_url
+from advisor.store.locations import Where, exists, is_store, location
+from advisor.store.objects import publishing_store
 from advisor.synth.fields import generate_block
 from advisor.synth.grid import (
     LATITUDE,
@@ -177,14 +178,17 @@ def era5_like(year: int, *, hours: int | None = None, seed: int = 0) -> xr.Datas
 
 
 def _check_target(
-    out_dir: Path, year: int, hours: int | None, seed: int, overwrite: bool, zarr_format: int
-) -> Path:
+    out_dir: Where, year: int, hours: int | None, seed: int, overwrite: bool, zarr_format: int
+) -> Where:
     check_request(year, hours, seed)
     if zarr_format not in (2, 3):
         raise AdvisorError(f"zarr format {zarr_format!r} is not supported: use 2 or 3")
-    _check_writable(out_dir)
-    target = store_path(out_dir, year)
-    if (target.exists() or target.is_symlink()) and not overwrite:
+    if isinstance(out_dir, Path):
+        _check_writable(out_dir)
+        target: Where = store_path(out_dir, year)
+    else:
+        target = out_dir / store_path(Path(), year).name
+    if exists(target) and not overwrite and (isinstance(target, Path) or is_store(target)):
         raise AdvisorError(f"{target} already exists: pass --overwrite to replace it")
     return target
 
@@ -214,17 +218,17 @@ def write_year(
     zarr_format: ZarrFormat = 2,
     progress: bool = False,
     dry_run: bool = False,
-) -> Path:
+    storage_options: Mapping[str, Any] | None = None,
+) -> Where:
     """Write the sample for ``year`` to ``out_dir/era5_<year>.zarr`` and return that path.
 
     Everything is validated first: a bad year, hours, seed or zarr format, an
     output folder that cannot be written, or an existing store without
-    ``overwrite`` raise :class:`AdvisorError`. The store is written
-    to a temporary sibling and published at the end
-    (:func:`advisor.store.publish.publishing`), so a failure leaves neither a
-    partial store nor a damaged old one, and a killed run's leftovers are what
-    :func:`advisor.store.publish.leftovers` finds; with ``overwrite`` the old
-    store is moved aside only once the new one is complete. On-disk chunks
+    ``overwrite`` raise :class:`AdvisorError`. The store is published by
+    :func:`advisor.store.objects.publishing_store`: locally by way of a temporary
+    sibling (a failure leaves neither a partial store nor a damaged old one),
+    on an object store (``out_dir`` a URL, reached with ``storage_options``) in
+    place with its top-level metadata last. On-disk chunks
     are :data:`SAMPLE_CHUNKS`, compressed with Blosc zstd level 3 and byte
     shuffle, with consolidated metadata. The blocks are computed on the
     current Dask client if there is one, else on Dask's local threads.
@@ -249,14 +253,15 @@ def write_year(
     from advisor.plan.codecs import DEFAULT_CODEC
     from advisor.store.encoding import encoding_for
 
-    refuse_url(out_dir, "--out")
-    target = _check_target(Path(out_dir), year, hours, seed, overwrite, zarr_format)
+    where = location(out_dir, "--out", storage_options, write=True)
+    target = _check_target(where, year, hours, seed, overwrite, zarr_format)
     if dry_run:
         return target
     ds = era5_like(year, hours=hours, seed=seed)
     chunks = (ds.cape.data.chunksize[0], LATITUDE.size, LONGITUDE.size)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with publishing(target, overwrite=overwrite) as partial:
+    if isinstance(target, Path):
+        target.parent.mkdir(parents=True, exist_ok=True)
+    with publishing_store(target, overwrite=overwrite) as partial:
         ds.to_zarr(
             partial,
             mode="w-",
@@ -285,6 +290,7 @@ class YearOptions(TypedDict, total=False):
     seed: int
     overwrite: bool
     zarr_format: ZarrFormat
+    storage_options: Mapping[str, Any] | None
 
 
 def write_years(
@@ -294,7 +300,7 @@ def write_years(
     scheduler: str | None = None,
     progress: bool = False,
     **options: Unpack[YearOptions],
-) -> list[Path]:
+) -> list[Where]:
     """Write one store per year (:func:`write_year`); every year is checked before any is written.
 
     The blocks are computed on the Dask cluster at ``scheduler`` if one is

@@ -18,7 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from advisor.plan.errors import AdvisorError
-from advisor.store.publish import refuse_url
+from advisor.plan.location import Url
+from advisor.store.locations import Where, exists
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def check_store(store: str | None) -> None:
     if store is None:
         return
     if "://" in store:
-        import fsspec  # type: ignore[import-untyped]  # fsspec ships no type information
+        import fsspec
 
         try:
             fsspec.core.url_to_fs(store)
@@ -97,29 +98,33 @@ def calibration_folder(store: str | None) -> Iterator[tuple[str | Path, str]]:
         shutil.rmtree(folder / name, ignore_errors=True)
 
 
-def check_workdir(workdir: Path | None) -> None:
-    """Raise :class:`AdvisorError` if ``workdir`` holds anything (the copies need a new folder).
+def check_workdir(workdir: Where | None) -> None:
+    """Raise :class:`AdvisorError` if ``workdir`` holds anything (the copies need a new folder,
+    or a URL prefix with nothing under it).
 
     Examples
     --------
     >>> check_workdir(None)  # a temporary folder will be made: nothing to check
     """
-    if workdir is not None:
-        refuse_url(workdir, "--workdir")
-    if workdir is not None and workdir.exists() and any(workdir.iterdir()):
+    if isinstance(workdir, Url):
+        if exists(workdir):
+            raise AdvisorError(f"--workdir {workdir} is not empty: give a new prefix")
+    elif workdir is not None and workdir.exists() and any(workdir.iterdir()):
         raise AdvisorError(f"--workdir {workdir} is not empty: give a new or empty folder")
 
 
 @contextmanager
-def validation_folder(workdir: Path | None) -> Iterator[Path]:
-    """``workdir`` (new or empty, kept afterwards), or a temporary folder removed afterwards."""
+def validation_folder(workdir: Where | None) -> Iterator[Where]:
+    """``workdir`` (new or empty, kept afterwards; a local folder or a URL on an object store),
+    or a temporary folder removed afterwards."""
     check_workdir(workdir)
     folder = workdir or Path(tempfile.mkdtemp(prefix="advisor-validate-"))
-    folder.mkdir(parents=True, exist_ok=True)
+    if isinstance(folder, Path):
+        folder.mkdir(parents=True, exist_ok=True)
     try:
         yield folder
     finally:
-        if workdir is None:
+        if workdir is None and isinstance(folder, Path):
             shutil.rmtree(folder, ignore_errors=True)
 
 

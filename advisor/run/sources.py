@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from advisor.plan.errors import AdvisorError
 from advisor.run.sample import write_year
@@ -48,13 +48,14 @@ def make_sample(entry: Entry) -> Path:
         f"[bold]{entry.name}[/bold]: no data at {entry.path}; generating the ERA5-like sample for "
         f"{entry.sample_year} (once; later runs reuse it)"
     )
-    return write_year(
+    store = write_year(
         entry.path.parent,
         entry.sample_year,
         hours=entry.sample_hours,
         seed=entry.sample_seed,
         progress=True,
     )
+    return cast(Path, store)  # a local folder gives a local store
 
 
 def _maker(generate: bool) -> Maker | None:
@@ -88,15 +89,29 @@ def load_schema(
     dims: Mapping[str, str] | None = None,
     catalog: str | Path | None = None,
     generate: bool = True,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> Schema:
-    """The schema of a store path or catalog entry (:func:`advisor.store.metadata.load_schema`),
-    generating a missing sample store first when ``generate`` is true."""
-    return metadata.load_schema(source, dims=dims, catalog=catalog, make=_maker(generate))
+    """The schema of a store path, URL or catalog entry
+    (:func:`advisor.store.metadata.load_schema`), generating a missing sample store first when
+    ``generate`` is true."""
+    return metadata.load_schema(
+        source,
+        dims=dims,
+        catalog=catalog,
+        make=_maker(generate),
+        storage_options=storage_options,
+    )
 
 
 def resolve_sources(
-    names: Sequence[str], catalog: str | Path | None = None, *, generate: bool = True
+    names: Sequence[str],
+    catalog: str | Path | None = None,
+    *,
+    generate: bool = True,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> list[Source]:
     """Each SOURCE with its store (:func:`advisor.store.sources.resolve_sources`), generating
     missing sample stores first when ``generate`` is true (``--dry-run`` writes nothing)."""
-    return sources.resolve_sources(names, catalog, make=_maker(generate))
+    return sources.resolve_sources(
+        names, catalog, make=_maker(generate), storage_options=storage_options
+    )

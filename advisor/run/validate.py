@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,6 +22,7 @@ from advisor.plan.errors import AdvisorError
 from advisor.plan.patterns import REDUCTIONS
 from advisor.plan.validation import SampleCopy, Validation, ValidationPlan, spearman
 from advisor.run.scratch import consolidated_quietly
+from advisor.store.locations import Where
 from advisor.store.metadata import store_size
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 def run_validation(
     plan: ValidationPlan,
     sample: xr.Dataset,
-    workdir: Path,
+    workdir: Where,
     *,
     variable: str,
     repeats: int = 5,
@@ -54,12 +54,12 @@ def run_validation(
 def write_copies(
     plan: ValidationPlan,
     sample: xr.Dataset,
-    workdir: Path,
+    workdir: Where,
     *,
     variable: str,
     codec: CodecSpec = DEFAULT_CODEC,
     progress: Callable[[str], None] | None = None,
-) -> list[Path]:
+) -> list[Where]:
     """``workdir/layout-NN.zarr``: ``variable`` of ``sample`` written by the workflow's save step
     (:func:`advisor.run.workloads.save`, zarr 3) in each layout of ``plan``, in its order."""
     import dask
@@ -91,7 +91,7 @@ def write_copies(
 
 def measure(
     plan: ValidationPlan,
-    paths: Sequence[Path],
+    paths: Sequence[Where],
     *,
     variable: str,
     repeats: int = 5,
@@ -148,7 +148,7 @@ def measure(
             for j in range(n_patterns)
         ]
     )
-    stored = [store_size(Path(p))[0] for p in paths]
+    stored = [store_size(p)[0] for p in paths]
     return Validation(
         plan=plan,
         measured=measured,
@@ -160,7 +160,7 @@ def measure(
 
 
 def _open(
-    workloads: Any, path: Path, layout: SampleCopy, dims: Sequence[str], reduction: bool
+    workloads: Any, path: Where, layout: SampleCopy, dims: Sequence[str], reduction: bool
 ) -> xr.Dataset:
     if not reduction:
         return workloads.open_for_reads(path)

@@ -5,19 +5,23 @@ shards, codec, consolidation, coordinates, attributes) and the checksum of every
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from advisor.plan.copy_plan import ApplyPlan
 from advisor.plan.errors import AdvisorError
+from advisor.plan.location import Url
 from advisor.run.checksum import checksum
 from advisor.run.watch import wait_with_progress
 from advisor.store.encoding import compressors
+from advisor.store.locations import zarr_store
 
 if TYPE_CHECKING:
     import xarray as xr
     from distributed import Client
+    from zarr.abc.store import Store
 
 
 def verify(
@@ -27,8 +31,11 @@ def verify(
     client: Client,
     *,
     progress: bool = False,
+    store: Store | None = None,
 ) -> int:
-    """Check the store at ``plan.temp`` against the computed dataset and its checksums.
+    """Check the store at ``plan.temp`` (or ``store``: a copy on an object store, read through
+    the store that holds its top-level metadata back) against the computed dataset and its
+    checksums.
 
     The metadata (:func:`_check_store`) first, then the checksum of every
     variable's stored values, read in blocks of whole stored chunks
@@ -37,9 +44,10 @@ def verify(
     """
     from advisor.run.workloads import open_for_compute
 
-    stored = open_for_compute(plan.temp, dict(zip(plan.dims, plan.verify_chunks, strict=True)))
+    where = plan.temp if store is None else store
+    stored = open_for_compute(where, dict(zip(plan.dims, plan.verify_chunks, strict=True)))
     try:
-        _check_store(plan, computed, stored)
+        _check_store(plan, computed, stored, where)
         futures = client.compute([checksum(stored[v].data) for v in plan.variables])
         tasks = wait_with_progress(futures, "verifying", progress)
         got = [int(s) for s in client.gather(futures)]
@@ -54,7 +62,9 @@ def verify(
     return tasks
 
 
-def _check_store(plan: ApplyPlan, computed: xr.Dataset, stored: xr.Dataset) -> None:
+def _check_store(
+    plan: ApplyPlan, computed: xr.Dataset, stored: xr.Dataset, where: Path | Url | Store
+) -> None:
     """The stored metadata: variables, coordinates, attributes, chunks, shards, codec, consolidation."""
     import zarr
 
@@ -70,7 +80,11 @@ def _check_store(plan: ApplyPlan, computed: xr.Dataset, stored: xr.Dataset) -> N
             computed[name].values, stored[name].values
         ):
             raise fail(f"coordinate {name} differs")
-    group = zarr.open_consolidated(str(plan.temp), mode="r", zarr_format=plan.zarr_format)
+    group = zarr.open_consolidated(
+        zarr_store(where) if isinstance(where, Path | Url) else where,
+        mode="r",
+        zarr_format=plan.zarr_format,
+    )
     itemsize = plan.itemsize
     want_codec = tuple(compressors(plan.codec, plan.zarr_format, itemsize) or ())
     for var in plan.variables:

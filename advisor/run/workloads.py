@@ -18,13 +18,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from advisor.plan.errors import AdvisorError
+from advisor.plan.location import Url
 from advisor.plan.workflow import STATISTICS, FloxMethod, Statistic
+from advisor.store.locations import Where, zarr_store
 from advisor.store.sources import open_store
 
 if TYPE_CHECKING:
     import numpy as np
     import xarray as xr
     from dask.delayed import Delayed
+    from zarr.abc.store import Store
 
     from advisor.plan.codecs import CodecSpec, ZarrFormat
     from advisor.plan.patterns import ClimatologyBy, Pattern
@@ -54,12 +57,14 @@ _CELL_METHOD = {
 }
 
 
-def open_for_reads(path: str | Path) -> xr.Dataset:
+def open_for_reads(path: str | Where | Store) -> xr.Dataset:
     """Open a Zarr store lazily without Dask: each selection reads just its chunks via zarr-python."""
     return open_store(path)
 
 
-def open_for_compute(path: str | Path, chunks: Mapping[str, int] | None = None) -> xr.Dataset:
+def open_for_compute(
+    path: str | Where | Store, chunks: Mapping[str, int] | None = None
+) -> xr.Dataset:
     """Open a Zarr store as Dask arrays (on-disk chunks unless ``chunks`` is given)."""
     return open_store(path, chunks=dict(chunks) if chunks else {})
 
@@ -157,7 +162,7 @@ def gradient_magnitude(da: xr.DataArray) -> xr.DataArray:
 
 def save(
     ds: xr.Dataset,
-    path: str | Path,
+    path: str | Where | Store,
     chunks: Mapping[str, int],
     codec: CodecSpec,
     zarr_format: ZarrFormat = 3,
@@ -196,6 +201,8 @@ def save(
         for key in _STORAGE_ENCODING:
             variable.encoding.pop(key, None)
     options: dict[str, Any] = {"encoding": encoding, "consolidated": True}
+    if isinstance(path, Url | Path):
+        path = zarr_store(path, read_only=False)
     if not compute:
         return out.to_zarr(path, mode="w-", zarr_format=zarr_format, compute=False, **options)
     out.to_zarr(path, mode="w-", zarr_format=zarr_format, **options)

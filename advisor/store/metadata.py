@@ -12,13 +12,15 @@ import os
 from collections import defaultdict
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from advisor.plan.errors import AdvisorError
+from advisor.plan.location import Url
 from advisor.plan.schema import Schema, assign_roles
 from advisor.store.catalog import Maker
+from advisor.store.locations import Where, stored_bytes
 from advisor.store.sources import open_store, resolve_source
 
 if TYPE_CHECKING:
@@ -127,6 +129,7 @@ def load_schema(
     dims: Mapping[str, str] | None = None,
     catalog: str | Path | None = None,
     make: Maker | None = None,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> Schema:
     """The schema of a Zarr store path or a catalog entry, from its metadata only.
 
@@ -143,12 +146,16 @@ def load_schema(
     ...     load_schema(f"{tmp}/s.zarr").shape
     (4, 3)
     """
-    ds = open_store(resolve_source(source, catalog, make=make))
+    ds = open_store(resolve_source(source, catalog, make=make, storage_options=storage_options))
     return schema_from_dataset(ds, dims=dims, name=source)
 
 
-def store_size(path: Path) -> tuple[int, int]:
-    """Bytes the store's files hold, and bytes they occupy on disk (allocated blocks)."""
+def store_size(path: Where) -> tuple[int, int]:
+    """Bytes the store's files hold, and bytes they occupy on disk (allocated blocks; on an
+    object store, the bytes of its objects)."""
+    if isinstance(path, Url):
+        size = stored_bytes(path)
+        return size, size
     size = blocks = 0
     for root, _, files in os.walk(path):
         for name in files:

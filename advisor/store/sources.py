@@ -23,19 +23,29 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from advisor.plan.errors import AdvisorError
+from advisor.plan.location import Url
 from advisor.store.catalog import Maker, concat_in_time, ensure_entry, entry_names
-from advisor.store.publish import refuse_url
+from advisor.store.locations import STORE_MARKERS, Where, location, open_options, unreachable
+from advisor.store.locations import exists as exists_at
+from advisor.store.locations import is_store as store_at
 
 if TYPE_CHECKING:
     import xarray as xr
+    from zarr.abc.store import Store
 
 logger = logging.getLogger(__name__)
 
-STORE_MARKERS = (".zgroup", ".zarray", "zarr.json")
-"""Files at the top of a Zarr store (format 2 group or array, format 3)."""
+_CLIENT_ERRORS: tuple[type[BaseException], ...] = ()
+"""The S3 client's own errors (credentials, endpoint), when botocore is installed."""
+try:
+    from botocore.exceptions import BotoCoreError
+
+    _CLIENT_ERRORS = (BotoCoreError,)
+except ImportError:  # no S3 support installed
+    pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,26 +53,31 @@ class Source:
     """A source as given on the command line and the Zarr store it names."""
 
     name: str
-    path: Path
+    path: Where
 
 
-def is_store(path: Path) -> bool:
-    """Whether ``path`` holds a Zarr store (its top-level metadata file).
+def is_store(path: Where) -> bool:
+    """Whether ``path`` holds a Zarr store (its top-level metadata file or object).
 
     Examples
     --------
     >>> is_store(Path("/nowhere"))
     False
     """
-    return any((path / name).exists() for name in STORE_MARKERS)
+    return store_at(path)
 
 
 def resolve_source(
-    name: str, catalog: str | Path | None = None, *, make: Maker | None = None
-) -> Path:
-    """The Zarr store a SOURCE names: an existing path, else a catalog entry's store.
+    name: str | Url,
+    catalog: str | Path | None = None,
+    *,
+    make: Maker | None = None,
+    storage_options: Mapping[str, Any] | None = None,
+) -> Where:
+    """The Zarr store a SOURCE names: an existing path or a URL, else a catalog entry's store.
 
-    A sample entry whose store is missing is made with ``make`` when one is
+    A URL (``s3://...``, with ``storage_options``) must hold a Zarr store. A
+    sample entry whose store is missing is made with ``make`` when one is
     given; otherwise the error names the command that makes it.
 
     Examples
@@ -73,7 +88,17 @@ def resolve_source(
     advisor.plan.errors.AdvisorError: no Zarr store or catalog entry named 'nope': give a Zarr \
 store path or a catalog entry name
     """
-    refuse_url(name, "SOURCE")
+    where = location(name, "SOURCE", storage_options)
+    if isinstance(where, Url):
+        if not store_at(where):
+            hint = (
+                "it does not exist"
+                if not exists_at(where)
+                else f"it has no {', '.join(STORE_MARKERS)}"
+            )
+            raise AdvisorError(f"cannot open {where} as a Zarr store: {hint}; check the URL")
+        return where
+    name = str(name)
     path = Path(name).expanduser()
     if path.exists():
         if not is_store(path):
@@ -95,20 +120,28 @@ store path or a catalog entry name
 
 
 def resolve_sources(
-    names: Sequence[str], catalog: str | Path | None = None, *, make: Maker | None = None
+    names: Sequence[str],
+    catalog: str | Path | None = None,
+    *,
+    make: Maker | None = None,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> list[Source]:
     """Each SOURCE with its store (:func:`resolve_source`); each store may be named once."""
     if not names:
         raise AdvisorError("no SOURCE given: name a catalog entry (e.g. era5_2019) or a Zarr store")
-    sources = [Source(name, resolve_source(name, catalog, make=make)) for name in names]
+    sources = [
+        Source(name, resolve_source(name, catalog, make=make, storage_options=storage_options))
+        for name in names
+    ]
     paths = [s.path for s in sources]
     if len(set(paths)) != len(paths):
         raise AdvisorError("a SOURCE is named twice: name each store once")
     return sources
 
 
-def open_store(path: str | Path, *, chunks: Mapping[str, int] | None = None) -> xr.Dataset:
-    """Open the Zarr store at ``path`` lazily; every backend opens here.
+def open_store(path: str | Where | Store, *, chunks: Mapping[str, int] | None = None) -> xr.Dataset:
+    """Open the Zarr store at ``path`` (a local path, a :class:`~advisor.plan.location.Url`
+    or a zarr store) lazily; every backend opens here.
 
     ``chunks=None`` opens it without Dask (metadata, and selections that read
     just their chunks); ``{}`` as Dask arrays in the on-disk chunks; a mapping,
@@ -116,28 +149,41 @@ def open_store(path: str | Path, *, chunks: Mapping[str, int] | None = None) -> 
     """
     import xarray as xr
 
-    logger.debug("opening %s (chunks %s)", path, chunks)
+    where: Any = location(path, "SOURCE") if isinstance(path, str) else path
+    logger.debug("opening %s (chunks %s)", where, chunks)
+    options = open_options(where) if isinstance(where, Path | Url) else {}
     try:
         return xr.open_zarr(
-            path, chunks=None if chunks is None else dict(chunks), consolidated=None
+            str(where) if isinstance(where, Path | Url) else where,
+            chunks=None if chunks is None else dict(chunks),
+            consolidated=None,
+            **options,
         )
+    except (OSError, *_CLIENT_ERRORS) as exc:
+        raise unreachable(where, exc) from None
     except Exception as exc:  # zarr and xarray raise many types for a non-store
         raise AdvisorError(
-            f"cannot open {path} as a Zarr store ({type(exc).__name__}: {exc})"
+            f"cannot open {where} as a Zarr store ({type(exc).__name__}: {exc})"
         ) from None
 
 
-def open_sources(paths: Sequence[Path]) -> xr.Dataset:
+def open_sources(paths: Sequence[Where]) -> xr.Dataset:
     """Open the stores as Dask arrays in their on-disk chunks, joined along time in time order."""
     datasets = [open_store(path, chunks={}) for path in paths]
     return concat_in_time(datasets, [str(p) for p in paths])
 
 
-def check_output(out: Path, sources: Sequence[Source], overwrite: bool) -> Path:
+def check_output(
+    out: str | Where,
+    sources: Sequence[Source],
+    overwrite: bool,
+    storage_options: Mapping[str, Any] | None = None,
+) -> Where:
     """Refuse an output that is, holds or lies inside a source, or exists without ``--overwrite``.
 
-    Returns the resolved path. ``--overwrite`` replaces only a Zarr store,
-    never another file or folder.
+    Returns the resolved path or URL. ``--overwrite`` replaces only a Zarr
+    store, never another file or folder. (On an object store, what is there
+    is checked again when the write starts: :func:`advisor.store.objects.clear_target`.)
 
     Examples
     --------
@@ -147,24 +193,27 @@ def check_output(out: Path, sources: Sequence[Source], overwrite: bool) -> Path:
     advisor.plan.errors.AdvisorError: --out /data/in.zarr/out.zarr is inside the source in \
 (/data/in.zarr): apply never writes into a source; choose another --out
     """
-    refuse_url(out, "--out")
-    target = out.expanduser().resolve()
+    target = location(out, "--out", storage_options, write=True)
     for source in sources:
-        if target == source.path or target.is_relative_to(source.path):
+        if type(target) is not type(source.path):
+            continue
+        if target == source.path or target.is_relative_to(source.path):  # type: ignore[arg-type]
             raise AdvisorError(
                 f"--out {out} is inside the source {source.name} ({source.path}): "
                 "apply never writes into a source; choose another --out"
             )
-        if source.path.is_relative_to(target):
+        if source.path.is_relative_to(target):  # type: ignore[arg-type]
             raise AdvisorError(
                 f"--out {out} contains the source {source.name} ({source.path}): "
                 "choose another --out"
             )
-    if target.exists() or target.is_symlink():
-        if not overwrite:
+    if exists_at(target):
+        if not overwrite and (isinstance(target, Path) or store_at(target)):
             raise AdvisorError(
                 f"{out} already exists: pass --overwrite to replace it, or choose another --out"
             )
+        if isinstance(target, Url):
+            return target
         if not target.is_dir() or not is_store(target):
             raise AdvisorError(
                 f"{out} exists and is not a Zarr store: apply replaces only Zarr stores; "
