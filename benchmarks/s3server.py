@@ -46,6 +46,8 @@ class S3Server:
         self.counts: collections.Counter[str] = collections.Counter()
         self.ranged = 0
         """GETs with a ``Range`` header (partial reads: shard indexes and inner chunks)."""
+        self.log: list[tuple[str, str]] = []
+        """(method, path) of each request since the last :meth:`reset`."""
         self._lock = threading.Lock()
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -55,6 +57,7 @@ class S3Server:
         def middleware(environ: dict[str, Any], start_response: Callable[..., Any]):
             with self._lock:
                 self.counts[environ.get("REQUEST_METHOD", "?")] += 1
+                self.log.append((environ.get("REQUEST_METHOD", "?"), environ.get("PATH_INFO", "")))
                 if environ.get("HTTP_RANGE"):
                     self.ranged += 1
             if self.latency > 0:
@@ -101,6 +104,7 @@ class S3Server:
         """Forget the requests counted so far."""
         with self._lock:
             self.counts.clear()
+            self.log.clear()
             self.ranged = 0
 
     @property

@@ -80,3 +80,33 @@ def test_a_bad_storage_option_is_one_line(s3, tmp_path: Path, capsys, monkeypatc
     )
     assert_one_line_error(code, err)
     assert "--storage-option 'requester_pays': give KEY=VALUE" in err
+
+
+def test_a_url_whose_library_is_missing_names_the_extra(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    from advisor.plan import location
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(location.LIBRARIES, "gs", ("no_such_gcs_library", "cloud"))
+    code, out, err = run_cli(["recommend", "gs://bucket/era5.zarr", "--pattern", "map"], capsys)
+    assert_one_line_error(code, err)
+    assert "needs no_such_gcs_library" in err and "pip install 'chunk-advisor[cloud]'" in err
+    assert os.listdir(tmp_path) == []
+
+
+def test_memory_urls_work_in_process(tmp_path: Path, capsys) -> None:
+    import xarray as xr
+
+    code, out, err = run_cli(
+        ["sample-data", "--out", "memory://samples", "--years", "2019", "--hours", "24"], capsys
+    )
+    assert code == 0, err
+    code, out, err = run_cli(
+        ["apply", "memory://samples/era5_2019.zarr", "--out", "memory://copies/a.zarr"]
+        + ["--chunks", "time=12", "--json"],
+        capsys,
+    )
+    assert code == 0, err
+    assert xr.open_zarr("memory://copies/a.zarr").cape.encoding["chunks"] == (12, 121, 161)
+    assert os.listdir(tmp_path) == []

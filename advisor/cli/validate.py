@@ -141,7 +141,7 @@ def _show(result: Validation) -> None:
             "n/a" if np.isnan(rhos[j]) else f"{rhos[j]:.3f}",
             "n/a" if np.isnan(retest[j]) else f"{retest[j]:.3f}",
             plan.layouts[plan.picks[j]].label.split(" = ")[0],
-            f"{ratios[j]:.2f}x",
+            "n/a (none in the band)" if np.isnan(ratios[j]) else f"{ratios[j]:.2f}x",
             f"x{errors[j]:.2f}",
         )
     console.print(summary)

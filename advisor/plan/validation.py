@@ -103,14 +103,18 @@ class Validation:
     def pick_ratios(self) -> np.ndarray:
         """Per pattern, measured seconds of the model's pick over the best measured in the band."""
         in_band = np.array([layout.in_band for layout in self.plan.layouts])
-        best = np.where(in_band[:, None], self.measured, np.inf).min(axis=0)
         rows = np.array(self.plan.picks)
+        if not in_band.any():  # nothing measured in the band: no ratio to give
+            return np.full(len(rows), np.nan)
+        best = np.where(in_band[:, None], self.measured, np.inf).min(axis=0)
         return self.measured[rows, np.arange(len(rows))] / best
 
     def mix_ratio(self) -> float:
         """The pick's measured weighted slowdown over the best measured in the band."""
         in_band = np.array([layout.in_band for layout in self.plan.layouts])
         weights = np.array([p.weight for p in self.plan.patterns])
+        if not in_band.any():
+            return float("nan")
         best = np.where(in_band[:, None], self.measured, np.inf).min(axis=0)
         objective = (self.measured / best) @ weights / weights.sum()
         return float(objective[self.plan.pick] / objective[in_band].min())
@@ -157,10 +161,13 @@ class Validation:
                 )
             ),
             "pick": {
-                name: {"layout": plan.layouts[plan.picks[j]].label, "vs_best": float(ratios[j])}
-                for j, name in enumerate(names)
+                name: {"layout": plan.layouts[plan.picks[j]].label, "vs_best": ratio}
+                for j, (name, ratio) in enumerate(zip(names, _finite(ratios), strict=True))
             },
-            "mix_pick": {"layout": plan.layouts[plan.pick].label, "vs_best": self.mix_ratio()},
+            "mix_pick": {
+                "layout": plan.layouts[plan.pick].label,
+                "vs_best": _finite(np.array([self.mix_ratio()]))[0],
+            },
             "error": dict(zip(names, self.errors().tolist(), strict=True)),
             "goal": {
                 "spearman": GOAL_SPEARMAN,
