@@ -118,8 +118,18 @@ def test_sigkill_mid_apply_to_s3_leaves_no_dataset_and_the_next_run_cleans_up(
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     s3.latency = 0.005  # many small PUTs: the kill lands mid-write
     proc = subprocess.Popen(
-        [sys.executable, "-m", "advisor", "apply", url, "--out", out]
-        + ["--chunks", "time=2,latitude=40,longitude=40", "--json"],
+        [
+            sys.executable,
+            "-m",
+            "advisor",
+            "apply",
+            url,
+            "--out",
+            out,
+            "--chunks",
+            "time=2,latitude=40,longitude=40",
+            "--json",
+        ],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -144,11 +154,11 @@ def test_sigkill_mid_apply_to_s3_leaves_no_dataset_and_the_next_run_cleans_up(
     s3.latency = 0.0
     fs.invalidate_cache()
     assert fs.find(out[5:])  # objects were written ...
-    with pytest.raises(Exception, match="not found|No group|GroupNotFound"):
+    with pytest.raises(Exception, match=r"not found|No group|GroupNotFound"):
         xr.open_zarr(out)  # ... but nothing opens as a dataset
     assert fs.exists(out[5:] + ".advisor-writing")
     # the next run finds the orphans, removes them and writes the copy
-    code, stdout, err = run_cli(
+    code, _stdout, err = run_cli(
         ["apply", url, "--out", out, "--chunks", "time=24", "--json"], capsys
     )
     assert code == 0, err

@@ -53,7 +53,7 @@ def test_a_url_that_names_no_store_says_so(
     args: list[str], s3, tmp_path: Path, capsys, monkeypatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    code, out, err = run_cli([a.format(bucket=s3.bucket) for a in args], capsys)
+    code, _out, err = run_cli([a.format(bucket=s3.bucket) for a in args], capsys)
     assert_one_line_error(code, err)
     assert "cannot open s3://" in err and "as a Zarr store" in err
     assert os.listdir(tmp_path) == []
@@ -68,7 +68,7 @@ def test_a_url_without_credentials_is_one_line(s3, tmp_path: Path, capsys, monke
     import s3fs
 
     s3fs.S3FileSystem.clear_instance_cache()  # fsspec reuses a file system made with credentials
-    code, out, err = run_cli(["validate", f"{s3.bucket}/x.zarr"], capsys)
+    code, _out, err = run_cli(["validate", f"{s3.bucket}/x.zarr"], capsys)
     assert_one_line_error(code, err)
     assert "cannot reach s3://" in err and "--anon" in err
 
@@ -89,7 +89,7 @@ def test_a_url_whose_library_is_missing_names_the_extra(
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setitem(location.LIBRARIES, "gs", ("no_such_gcs_library", "cloud"))
-    code, out, err = run_cli(["recommend", "gs://bucket/era5.zarr", "--pattern", "map"], capsys)
+    code, _out, err = run_cli(["recommend", "gs://bucket/era5.zarr", "--pattern", "map"], capsys)
     assert_one_line_error(code, err)
     assert "needs no_such_gcs_library" in err and "pip install 'chunk-advisor[cloud]'" in err
     assert os.listdir(tmp_path) == []
@@ -98,13 +98,20 @@ def test_a_url_whose_library_is_missing_names_the_extra(
 def test_memory_urls_work_in_process(tmp_path: Path, capsys) -> None:
     import xarray as xr
 
-    code, out, err = run_cli(
+    code, _, err = run_cli(
         ["sample-data", "--out", "memory://samples", "--years", "2019", "--hours", "24"], capsys
     )
     assert code == 0, err
-    code, out, err = run_cli(
-        ["apply", "memory://samples/era5_2019.zarr", "--out", "memory://copies/a.zarr"]
-        + ["--chunks", "time=12", "--json"],
+    code, _out, err = run_cli(
+        [
+            "apply",
+            "memory://samples/era5_2019.zarr",
+            "--out",
+            "memory://copies/a.zarr",
+            "--chunks",
+            "time=12",
+            "--json",
+        ],
         capsys,
     )
     assert code == 0, err

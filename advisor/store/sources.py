@@ -38,12 +38,13 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_CLIENT_ERRORS: tuple[type[BaseException], ...] = ()
-"""The S3 client's own errors (credentials, endpoint), when botocore is installed."""
+_REACH_ERRORS: tuple[type[BaseException], ...] = (OSError,)
+"""What a store that cannot be reached raises: OS errors, and the S3 client's own errors
+(credentials, endpoint) when botocore is installed."""
 try:
     from botocore.exceptions import BotoCoreError
 
-    _CLIENT_ERRORS = (BotoCoreError,)
+    _REACH_ERRORS = (OSError, BotoCoreError)
 except ImportError:  # no S3 support installed
     pass
 
@@ -159,7 +160,7 @@ def open_store(path: str | Where | Store, *, chunks: Mapping[str, int] | None = 
             consolidated=None,
             **options,
         )
-    except (OSError, *_CLIENT_ERRORS) as exc:
+    except _REACH_ERRORS as exc:
         raise unreachable(where, exc) from None
     except Exception as exc:  # zarr and xarray raise many types for a non-store
         raise AdvisorError(
