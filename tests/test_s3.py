@@ -201,3 +201,24 @@ def test_validate_on_s3_measures_the_read_patterns(s3, capsys) -> None:
     assert measured and all(v > 0.01 for v in measured)  # each read paid a GET's latency
     assert all(p["vs_best"] >= 1.0 for p in result["pick"].values())
     assert _s3fs().ls(f"{s3.bucket[5:]}/validate", detail=False)  # the copies are on S3
+
+
+def test_a_catalog_entry_on_s3_is_read_and_a_missing_sample_is_made_there(
+    s3, tmp_path: Path, capsys
+) -> None:
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(
+        "sources:\n"
+        "  era5_2019:\n"
+        "    driver: zarr\n"
+        f"    metadata: {{sample: {{year: 2019, seed: 0, hours: {HOURS}}}}}\n"
+        f'    args: {{urlpath: "{s3.bucket}/cat/era5_2019.zarr", consolidated: true}}\n'
+    )
+    code, out, err = run_cli(
+        ["recommend", "era5_2019", "--catalog", str(catalog), "--pattern", "map", "--json"], capsys
+    )
+    assert code == 0, err
+    assert "generating the ERA5-like sample" in err
+    assert json.loads(out)["shape"] == [HOURS, 121, 161]
+    assert xr.open_zarr(f"{s3.bucket}/cat/era5_2019.zarr").sizes["time"] == HOURS
+    assert sorted(os.listdir(tmp_path)) == ["catalog.yaml"]

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from advisor.plan.errors import AdvisorError
+from advisor.store.locations import Where
 
 if TYPE_CHECKING:
     from advisor.plan.policy.results import Recommendation
@@ -53,7 +54,7 @@ class Card:
 
 def card_for_store(
     name: str,
-    path: str | Path,
+    path: str | Where,
     description: str = "",
     patterns: Sequence[str] = CARD_PATTERNS,
 ) -> Card:

@@ -209,7 +209,7 @@ def _check_writable(out_dir: Path) -> None:
 
 
 def write_year(
-    out_dir: str | Path,
+    out_dir: str | Where,
     year: int,
     *,
     hours: int | None = None,
@@ -294,7 +294,7 @@ class YearOptions(TypedDict, total=False):
 
 
 def write_years(
-    out_dir: str | Path,
+    out_dir: str | Where,
     years: Sequence[int],
     *,
     scheduler: str | None = None,

@@ -21,13 +21,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from advisor.plan.errors import AdvisorError
 from advisor.run.sample import write_year
 from advisor.store import catalog as entries
 from advisor.store import metadata, sources
 from advisor.store.catalog import Entry, Maker
+from advisor.store.locations import Where
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def make_sample(entry: Entry) -> Path:
+def make_sample(entry: Entry) -> Where:
     """Write sample entry ``entry``'s missing store, saying so on stderr (a store-layer ``Maker``)."""
     from rich.console import Console
 
@@ -48,21 +49,20 @@ def make_sample(entry: Entry) -> Path:
         f"[bold]{entry.name}[/bold]: no data at {entry.path}; generating the ERA5-like sample for "
         f"{entry.sample_year} (once; later runs reuse it)"
     )
-    store = write_year(
+    return write_year(
         entry.path.parent,
         entry.sample_year,
         hours=entry.sample_hours,
         seed=entry.sample_seed,
         progress=True,
     )
-    return cast(Path, store)  # a local folder gives a local store
 
 
 def _maker(generate: bool) -> Maker | None:
     return make_sample if generate else None
 
 
-def ensure_sample(name: str, catalog: str | Path | None = None) -> Path:
+def ensure_sample(name: str, catalog: str | Path | None = None) -> Where:
     """The store of catalog entry ``name``, generating it first if it is a missing sample."""
     return entries.ensure_entry(name, catalog, make=make_sample).path
 

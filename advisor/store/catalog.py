@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from advisor.plan.errors import AdvisorError
+from advisor.plan.location import split_url
+from advisor.store.locations import Where, exists, location
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -38,7 +40,8 @@ class Entry:
     """Where a catalog entry's data lives and, for sample entries, how to make it."""
 
     name: str
-    path: Path
+    path: Where
+    """The store: a local path, or a URL with the entry's ``storage_options``."""
     description: str
     sample_year: int | None
     sample_seed: int
@@ -46,7 +49,7 @@ class Entry:
 
     @property
     def exists(self) -> bool:
-        return self.path.exists()
+        return exists(self.path)
 
     def make_command(self) -> str:
         """The shell command that creates this entry's store."""
@@ -108,9 +111,15 @@ def get_entry(name: str, catalog: str | Path | None = None) -> Entry:
     source = cat[name]
     data = source.reader.data
     sample = (data.metadata or {}).get("sample") or {}
+    url = str(data.url)
+    where = location(
+        url if split_url(url) else os.path.normpath(url),
+        f"catalog entry {name!r}:",
+        getattr(data, "storage_options", None),
+    )
     return Entry(
         name=name,
-        path=Path(os.path.normpath(data.url)),
+        path=where,
         description=getattr(source, "description", "") or "",
         sample_year=int(sample["year"]) if "year" in sample else None,
         sample_seed=int(sample.get("seed", 0)),

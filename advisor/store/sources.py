@@ -117,7 +117,7 @@ store path or a catalog entry name
             f"no Zarr store or catalog entry named {name!r}{known}: "
             "give a Zarr store path or a catalog entry name"
         )
-    return ensure_entry(name, catalog, make=make).path.resolve()
+    return ensure_entry(name, catalog, make=make).path
 
 
 def resolve_sources(
