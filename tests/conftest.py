@@ -87,8 +87,11 @@ def s3(s3_server, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureReques
         monkeypatch.setenv(key, value)
     for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(key, raising=False)
-    name = re.sub(r"[^a-z0-9-]", "-", request.node.name.lower())[:40].strip("-")
-    s3_server.bucket = s3_server.make_bucket(f"t-{name}-{os.getpid()}")
+    import hashlib
+
+    name = re.sub(r"[^a-z0-9-]", "-", request.node.name.lower())[:32].strip("-")
+    digest = hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:8]
+    s3_server.bucket = s3_server.make_bucket(f"t-{name}-{digest}-{os.getpid()}")
     s3_server.latency = 0.0
     s3_server.reset()
     yield s3_server

@@ -222,3 +222,35 @@ def test_a_catalog_entry_on_s3_is_read_and_a_missing_sample_is_made_there(
     assert json.loads(out)["shape"] == [HOURS, 121, 161]
     assert xr.open_zarr(f"{s3.bucket}/cat/era5_2019.zarr").sizes["time"] == HOURS
     assert sorted(os.listdir(tmp_path)) == ["catalog.yaml"]
+
+
+@pytest.mark.parametrize("where", ["local", "s3"])
+def test_apply_commits_one_icechunk_snapshot(where: str, s3, tmp_path: Path, capsys) -> None:
+    import icechunk
+
+    from advisor.store.icechunk_repo import storage
+    from advisor.store.locations import location
+
+    url = _sample_on_s3(s3, capsys)
+    out = str(tmp_path / "repo") if where == "local" else f"{s3.bucket}/repo"
+    code, stdout, err = run_cli(
+        ["apply", url, "--out", out, "--icechunk", "--chunks", "time=24", "--json"], capsys
+    )
+    assert code == 0, err
+    result = json.loads(stdout)["result"]
+    repo = icechunk.Repository.open(storage(location(out, "--out")))
+    assert [s.id for s in repo.ancestry(branch="main")][0] == result["snapshot"]
+    copy = xr.open_zarr(repo.readonly_session("main").store, consolidated=False)
+    np.testing.assert_array_equal(copy.cape.values, xr.open_zarr(url).cape.values)
+    assert copy.cape.encoding["chunks"] == (24, 121, 161)
+    # a second apply is refused without --overwrite; with it, one more snapshot
+    code, _, err = run_cli(["apply", url, "--out", out, "--icechunk", "--chunks", "time=8"], capsys)
+    assert_one_line_error(code, err)
+    assert "already holds a dataset" in err
+    code, _, err = run_cli(
+        ["apply", url, "--out", out, "--icechunk", "--chunks", "time=8", "--overwrite"], capsys
+    )
+    assert code == 0, err
+    assert len(list(repo.ancestry(branch="main"))) == 3  # the repository's first commit + 2
+    copy = xr.open_zarr(repo.readonly_session("main").store, consolidated=False)
+    assert copy.cape.encoding["chunks"] == (8, 121, 161)

@@ -69,6 +69,7 @@ def apply(
     quiet: bool = False,
     before_run: Callable[[ApplyOutcome], None] | None = None,
     storage_options: Mapping[str, Any] | None = None,
+    icechunk: bool = False,
 ) -> ApplyOutcome:
     """Resample, rechunk, compress and save ``sources`` as verified Zarr stores at ``outs``.
 
@@ -106,6 +107,9 @@ def apply(
     storage_options
         Options for the file systems of URL sources and outputs (credentials,
         endpoint, ``anon``...); S3 also reads the standard AWS variables.
+    icechunk
+        Commit each copy to the Icechunk repository at its ``outs`` (made if
+        missing): readers see the old snapshot or the new one, never a mix.
 
     Returns
     -------
@@ -154,6 +158,7 @@ def apply(
             band=band,
             generate=generate,
             storage_options=storage_options,
+            icechunk=icechunk,
         )
 
     address = resolve_scheduler(scheduler)
@@ -179,5 +184,10 @@ def apply(
             client = stack.enter_context(
                 dask_client(None, spec=plans[0].cluster, processes=not in_memory, quiet=quiet)
             )
-        results = execute(plans, client, progress=not quiet)
+        if icechunk:
+            from advisor.run.apply_icechunk import execute_icechunk
+
+            results = execute_icechunk(plans, client, progress=not quiet)
+        else:
+            results = execute(plans, client, progress=not quiet)
     return ApplyOutcome(plans, results, found)

@@ -81,6 +81,12 @@ def apply_command(
     overwrite: bool = Overwrite,
     storage_option: list[str] = StorageOption,
     anon: bool = Anon,
+    icechunk: bool = typer.Option(
+        False,
+        "--icechunk",
+        help="Commit the copy to the Icechunk repository at --out (made if missing): readers "
+        "see the old snapshot or the new one, on any store (pip install 'chunk-advisor[icechunk]').",
+    ),
     as_json: bool = Json,
 ) -> None:
     """Resample, rechunk, compress and save SOURCE as a verified Zarr store at --out.
@@ -121,6 +127,7 @@ def apply_command(
         quiet=as_json,
         before_run=announce,
         storage_options=parse_storage_options(storage_option, anon),
+        icechunk=icechunk,
     )
     if outcome.results is None:
         _warn_leftovers(outcome.leftovers)

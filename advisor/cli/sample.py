@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
 import typer
@@ -42,7 +41,7 @@ def parse_years(values: list[str]) -> list[int]:
 
 @app.command("sample-data")
 def sample_data(
-    out: Path = typer.Option(
+    out: str = typer.Option(
         ...,
         "--out",
         help="Folder or URL for the stores, DIR/era5_<year>.zarr (created if missing).",

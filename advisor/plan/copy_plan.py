@@ -102,6 +102,8 @@ class ApplyPlan:
     """Where the storage profile the advisor planned with came from."""
     copy: str | None = None
     """``copy N of 2: patterns`` when this store is one of the advisor's two copies."""
+    icechunk: bool = False
+    """Whether ``out`` is an Icechunk repository the copy is committed to (``temp`` is ``out``)."""
 
     @property
     def chunk_map(self) -> dict[str, int]:
@@ -112,6 +114,13 @@ class ApplyPlan:
     def shard_map(self) -> dict[str, int] | None:
         """``dim -> shard length``, or None without shards."""
         return None if self.shards is None else dict(zip(self.dims, self.shards, strict=True))
+
+    def _written(self) -> tuple[str, str]:
+        if self.icechunk:
+            return ("written", "as one Icechunk commit, once verified")
+        if self.temp != self.out:
+            return ("written first to", str(self.temp))
+        return ("written", "in place, top-level metadata last")
 
     def rows(self) -> list[tuple[str, str]]:
         """The plan as ``(label, value)`` lines for a table."""
@@ -126,11 +135,7 @@ class ApplyPlan:
         rows = [
             ("sources", ", ".join(self.sources)),
             ("output", str(self.out)),
-            (
-                ("written first to", str(self.temp))
-                if self.temp != self.out
-                else ("written", "in place, top-level metadata last")
-            ),
+            self._written(),
             ("variables", ", ".join(self.variables)),
             ("resample", resample),
             ("output shape", dims_text(self.shape)),
@@ -172,6 +177,7 @@ class ApplyPlan:
             "source_paths": [str(p) for p in self.source_paths],
             "out": str(self.out),
             "temp": str(self.temp),
+            "icechunk": self.icechunk,
             "variables": list(self.variables),
             "dims": list(self.dims),
             "shape": list(self.shape),

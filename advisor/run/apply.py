@@ -8,6 +8,7 @@ the disks cannot hold. :func:`advisor.run.apply_run.execute` then runs the plans
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import shutil
 import tempfile
@@ -23,6 +24,7 @@ from advisor.plan.errors import AdvisorError
 from advisor.plan.policy.band import MAX_SIZE, MIN_SIZE
 from advisor.plan.units import human_readable_size
 from advisor.run.sources import resolve_sources
+from advisor.store.icechunk_repo import check_repository, require_icechunk
 from advisor.store.locations import location
 from advisor.store.publish import new_token, temp_path
 from advisor.store.sources import check_output, open_sources
@@ -91,6 +93,7 @@ def prepare(
     band: tuple[float | str, float | str] = (MIN_SIZE, MAX_SIZE),
     generate: bool = True,
     storage_options: Mapping[str, Any] | None = None,
+    icechunk: bool = False,
 ) -> tuple[ApplyPlan, ...]:
     """Resolve and check the sources, the outputs and the profile, read the layouts, and plan
     one store per output (nothing is written).
@@ -101,7 +104,8 @@ def prepare(
     Missing sample entries are generated unless ``generate`` is false. URLs
     (sources and outputs) are reached with ``storage_options``; a copy on an
     object store is written in place, its top-level metadata last
-    (:mod:`advisor.store.objects`).
+    (:mod:`advisor.store.objects`). With ``icechunk`` each output is an Icechunk
+    repository the copy is committed to (:mod:`advisor.store.icechunk_repo`).
     """
     from advisor.plan.codecs import DEFAULT_CODEC
     from advisor.store.profiles import find_profile, resolve_profile
@@ -109,8 +113,18 @@ def prepare(
     storage, origin = resolve_profile(find_profile(profile))
     for out in outs:  # refused before a missing sample source is generated
         location(out, "--out", storage_options, write=True)
+    if icechunk:
+        require_icechunk()
+        if zarr_format == 2:
+            raise AdvisorError("--icechunk writes zarr format 3: drop --zarr-format 2")
+        zarr_format = 3
     sources = resolve_sources(names, catalog, generate=generate, storage_options=storage_options)
-    targets = [check_output(out, sources, overwrite, storage_options) for out in outs]
+    targets = [
+        location(out, "--out", storage_options, write=True)
+        if icechunk
+        else check_output(out, sources, overwrite, storage_options)
+        for out in outs
+    ]
     for a, b in itertools.permutations(targets, 2):
         if a != b and type(a) is type(b) and a.is_relative_to(b):  # type: ignore[arg-type]
             raise AdvisorError(f"--out {a} lies inside the other --out {b}: choose separate stores")
@@ -121,7 +135,7 @@ def prepare(
     output = chunked_schema_of(
         build_output(joined, source.schema.variables, resample, stats), str(targets[0])
     )
-    return plan_copies(
+    plans = plan_copies(
         sources=names,
         source_paths=paths,
         outs=targets,
@@ -141,6 +155,11 @@ def prepare(
         profile_origin=origin,
         band=band,
     )
+    if icechunk:
+        for target in targets:
+            check_repository(target, overwrite=overwrite)  # before a cluster starts
+        plans = tuple(dataclasses.replace(p, temp=p.out, icechunk=True) for p in plans)
+    return plans
 
 
 def check_free_space(plans: Sequence[ApplyPlan], *, local_workers: bool) -> None:

@@ -63,6 +63,8 @@ class ApplyResult:
     checksums: tuple[tuple[str, str], ...]
     copies: int = 1
     """Stores written in the same pass (the advisor's two copies share the time, tasks and memory)."""
+    snapshot: str | None = None
+    """The Icechunk snapshot committed (``apply --icechunk``), else None."""
 
     @property
     def ratio(self) -> float:
@@ -98,6 +100,7 @@ class ApplyResult:
             ("workers lost / joined", f"{self.workers_lost} / {self.workers_joined}"),
             (f"tasks{shared}", f"{self.tasks:,}"),
             ("verified", f"{len(self.checksums)} variables, checksums equal"),
+            *([("Icechunk snapshot", self.snapshot)] if self.snapshot else []),
         ]
 
     def to_dict(self) -> dict[str, Any]:
@@ -118,6 +121,7 @@ class ApplyResult:
             "tasks": self.tasks,
             "checksums": dict(self.checksums),
             "copies": self.copies,
+            "snapshot": self.snapshot,
         }
 
 

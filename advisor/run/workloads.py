@@ -160,22 +160,15 @@ def gradient_magnitude(da: xr.DataArray) -> xr.DataArray:
     )
 
 
-def save(
+def for_saving(
     ds: xr.Dataset,
-    path: str | Where | Store,
     chunks: Mapping[str, int],
     codec: CodecSpec,
     zarr_format: ZarrFormat = 3,
     shards: Mapping[str, int] | None = None,
-    compute: bool = True,
-) -> Delayed | None:
-    """Rechunk ``ds`` to ``chunks`` and write it to a new store with ``codec`` and consolidated metadata.
-
-    The workflow's save step: ``ds.chunk(chunks).to_zarr(path, encoding=..., consolidated=True)``.
-    The Dask chunks are the write chunks (or the shards, when given) so no
-    two tasks write into the same stored object. With ``compute=False`` only
-    the metadata is written and the returned ``Delayed`` writes the data.
-    """
+) -> tuple[xr.Dataset, dict[str, dict[str, Any]]]:
+    """``ds`` in Dask chunks of the write chunks (or shards), the source's storage encoding
+    dropped, and the encoding that writes it in ``chunks`` with ``codec`` (:func:`save`)."""
     from advisor.store.encoding import encoding_for
 
     dims = [str(d) for d in ds.dims]
@@ -200,6 +193,26 @@ def save(
     for variable in out.variables.values():
         for key in _STORAGE_ENCODING:
             variable.encoding.pop(key, None)
+    return out, encoding
+
+
+def save(
+    ds: xr.Dataset,
+    path: str | Where | Store,
+    chunks: Mapping[str, int],
+    codec: CodecSpec,
+    zarr_format: ZarrFormat = 3,
+    shards: Mapping[str, int] | None = None,
+    compute: bool = True,
+) -> Delayed | None:
+    """Rechunk ``ds`` to ``chunks`` and write it to a new store with ``codec`` and consolidated metadata.
+
+    The workflow's save step: ``ds.chunk(chunks).to_zarr(path, encoding=..., consolidated=True)``.
+    The Dask chunks are the write chunks (or the shards, when given) so no
+    two tasks write into the same stored object. With ``compute=False`` only
+    the metadata is written and the returned ``Delayed`` writes the data.
+    """
+    out, encoding = for_saving(ds, chunks, codec, zarr_format, shards)
     options: dict[str, Any] = {"encoding": encoding, "consolidated": True}
     if isinstance(path, Url | Path):
         path = zarr_store(path, read_only=False)
