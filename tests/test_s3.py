@@ -239,7 +239,7 @@ def test_apply_commits_one_icechunk_snapshot(where: str, s3, tmp_path: Path, cap
     assert code == 0, err
     result = json.loads(stdout)["result"]
     repo = icechunk.Repository.open(storage(location(out, "--out")))
-    assert [s.id for s in repo.ancestry(branch="main")][0] == result["snapshot"]
+    assert next(s.id for s in repo.ancestry(branch="main")) == result["snapshot"]
     copy = xr.open_zarr(repo.readonly_session("main").store, consolidated=False)
     np.testing.assert_array_equal(copy.cape.values, xr.open_zarr(url).cape.values)
     assert copy.cape.encoding["chunks"] == (24, 121, 161)

@@ -78,6 +78,7 @@ def open_repository(where: Where, *, create: bool = True) -> icechunk.Repository
     """The repository at ``where``; a missing one is made when ``create`` (else None)."""
     import icechunk
 
+    icechunk.set_logs_filter("error")  # not a warning per run about local-disk commits
     store = storage(where)
     try:
         if icechunk.Repository.exists(store):
