@@ -11,6 +11,8 @@ benchmarks in them:
 - :mod:`.layouts`: the chunkings compared, by name;
 - :mod:`.cluster`: the Dask client of a benchmark process (``ADVISOR_BENCH_DASK``);
 - :mod:`.suite`: asv's timing attributes by kind of benchmark, skips, seeded draws.
+- :mod:`.s3server`: moto's S3 server on loopback with injected latency (the
+  S3 backend of :mod:`.access`, and the tests).
 
 Importing the package warms up the libraries once: asv's forkserver imports
 the suites once and forks a process per benchmark, which then starts in

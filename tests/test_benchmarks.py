@@ -22,7 +22,7 @@ from unittest.mock import patch
 import pytest
 
 import benchmarks
-from benchmarks.cache import DATA_ENV, daily_store
+from benchmarks.cache import DATA_ENV, daily_store, layout_store, sample_store
 from benchmarks.cluster import DASK_ENV, client, close_client
 from benchmarks.scale import SCALE_ENV
 
@@ -73,7 +73,12 @@ def tiny_scale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         mp.setenv(SCALE_ENV, "tiny")
         mp.setenv(DATA_ENV, str(tmp_path_factory.mktemp("bench-data")))
         mp.setenv(DASK_ENV, "threads")
-        yield
+        try:
+            yield
+        finally:
+            from benchmarks.access import close_s3
+
+            close_s3()  # the S3 backend's server, if a test started one; restores the AWS variables
 
 
 def test_client_is_the_helpers_cluster_of_threads(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -177,3 +182,62 @@ def test_the_suites_run_here_sweep_the_tiny_grid() -> None:
     for cls in sweeps:
         codecs = cls.params[cls.param_names.index("codec")]
         assert list(codecs) == codec_grid(TINY_CLEVELS), cls.__name__
+
+
+AWS_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION")
+
+
+def _chunks_touched(access: dict[str, slice], chunks: dict[str, int], sizes: dict[str, int]) -> int:
+    touched = 1
+    for dim, size in chunks.items():
+        box = access.get(dim, slice(None))
+        start, stop = box.start or 0, sizes[dim] if box.stop is None else box.stop
+        touched *= (stop - 1) // size - start // size + 1
+    return touched
+
+
+@pytest.mark.objectstore
+@pytest.mark.parametrize("layout", ["workflow", "advisor"])
+def test_s3_access_reads_the_local_values_through_the_server(
+    monkeypatch: pytest.MonkeyPatch, layout: str
+) -> None:
+    """The S3 backend's setup and one timed read, at the tiny scale, against moto with latency:
+    the read goes to the server (one GET per chunk touched), waits for it, and returns what the
+    local copy holds; stopping the server restores the environment."""
+    import time
+
+    import numpy as np
+
+    from advisor.run import workloads
+    from benchmarks import access
+    from benchmarks.layouts import LAYOUTS, MIX, layout_chunks, schema_of
+
+    access.close_s3()  # a server another test left running (test_suite_runs_every_combination)
+    for key in (*AWS_VARIABLES, "AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    # the stores the benchmark needs, keyed as Access.setup_cache keys them
+    assert set(access.S3_PATTERNS) <= set(MIX) and layout in LAYOUTS
+    schema = schema_of(sample_store())
+    chunks = {p: layout_chunks(layout, schema, p) for p in access.S3_PATTERNS}  # type: ignore[arg-type]
+    stores = {(p, layout): str(layout_store(c)) for p, c in chunks.items()}
+    bench = access.S3Access()
+    try:
+        for pattern in access.S3_PATTERNS:
+            bench.setup(stores, "s3", pattern, layout)
+            server = access.s3_server()
+            assert os.environ["AWS_ENDPOINT_URL"] == server.endpoint
+            assert server.latency == access.S3_LATENCY == 0.020
+            server.reset()
+            start = time.perf_counter()
+            bench.time_read(stores, "s3", pattern, layout)
+            elapsed = time.perf_counter() - start
+            touched = _chunks_touched(bench.access, chunks[pattern], dict(schema.sizes))
+            assert server.counts["GET"] == touched, (pattern, dict(server.counts), touched)
+            assert elapsed >= access.S3_LATENCY
+            local = workloads.open_for_reads(stores[pattern, layout])
+            got = workloads.read(bench.ds, bench.access, [access.VARIABLE])[access.VARIABLE]
+            want = workloads.read(local, bench.access, [access.VARIABLE])[access.VARIABLE]
+            assert got.size > 0 and np.array_equal(got, want, equal_nan=True)
+    finally:
+        access.close_s3()
+    assert not any(key in os.environ for key in AWS_VARIABLES)

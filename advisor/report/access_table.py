@@ -2,13 +2,15 @@
 
 The access benchmarks are recognised by their function and parameter names (the
 contract with ``benchmarks/*.py``): ``time_read`` over params ``pattern`` and
-``layout``.
+``layout``, and optionally ``backend`` (``local`` when absent). A pattern read on
+another backend than the local disk gets a column of its own, ``pattern (backend)``,
+beside the local one: each column compares the layouts on one backend.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from advisor.report.asvresults import Record, measured
 
@@ -17,6 +19,9 @@ ADVISOR_LAYOUTS: tuple[str, ...] = ("advisor", "advisor-mix")
 
 ACCESS_PARAMS = frozenset({"pattern", "layout"})
 """The parameters of an access benchmark."""
+
+LOCAL = "local"
+"""The backend of an access benchmark without a ``backend`` parameter: the local disk."""
 
 
 def is_access_record(rec: Record) -> bool:
@@ -39,6 +44,8 @@ class AccessTable:
     patterns: tuple[str, ...]
     seconds: Mapping[tuple[str, str], float | None]
     status: Mapping[tuple[str, str], str]
+    backends: Mapping[str, str] = field(default_factory=dict)
+    """The backend of each column read elsewhere than on the local disk (column -> backend)."""
 
     def best(self, pattern: str) -> str | None:
         """The fastest measured layout for ``pattern``."""
@@ -63,19 +70,59 @@ class AccessTable:
         return layout in ADVISOR_LAYOUTS
 
 
+def column(pattern: str, backend: str = LOCAL) -> str:
+    """The access table's column for ``pattern`` read on ``backend``.
+
+    Examples
+    --------
+    >>> column("map"), column("map", "s3")
+    ('map', 'map (s3)')
+    """
+    return pattern if backend == LOCAL else f"{pattern} ({backend})"
+
+
 def access_table(records: Iterable[Record]) -> AccessTable | None:
-    """The layout x pattern read times of the access benchmarks, or None without them."""
+    """The layout x pattern read times of the access benchmarks, or None without them.
+
+    Columns come in the order the patterns are first seen, each pattern's local
+    column before its other backends'.
+
+    Examples
+    --------
+    >>> from advisor.report.asvresults import Benchmark, Run
+    >>> from pathlib import Path
+    >>> run = Run(Path("r.json"), "m", "c", "e", None, "3.11")
+    >>> local = Benchmark("access.Access.time_read", "time", "seconds", ("pattern", "layout"))
+    >>> s3 = Benchmark("access.S3Access.time_read", "time", "seconds",
+    ...                ("backend", "pattern", "layout"))
+    >>> records = [
+    ...     Record(s3, (("backend", "s3"), ("pattern", "map"), ("layout", "a")), 0.2, "ok", run),
+    ...     Record(local, (("pattern", "map"), ("layout", "a")), 0.1, "ok", run),
+    ...     Record(local, (("pattern", "ml-batch"), ("layout", "a")), 0.1, "ok", run),
+    ... ]
+    >>> table = access_table(records)
+    >>> table.patterns, table.seconds["a", "map (s3)"], table.backends
+    (('map', 'map (s3)', 'ml-batch'), 0.2, {'map (s3)': 's3'})
+    """
     seconds: dict[tuple[str, str], float | None] = {}
     status: dict[tuple[str, str], str] = {}
+    columns: dict[tuple[str, str], str] = {}
+    first: dict[str, int] = {}
     for rec in records:
         if not is_access_record(rec):
             continue
         names = dict(rec.params)
-        key = (str(names["layout"]), str(names["pattern"]))
+        pattern, backend = str(names["pattern"]), str(names.get("backend", LOCAL))
+        label = column(pattern, backend)
+        key = (str(names["layout"]), label)
         seconds[key] = rec.value if rec.status == "ok" else None
         status[key] = rec.status
+        first.setdefault(pattern, len(first))
+        columns[pattern, backend] = label
     if not seconds:
         return None
     layouts = tuple(dict.fromkeys(k[0] for k in seconds))
-    patterns = tuple(dict.fromkeys(k[1] for k in seconds))
-    return AccessTable(layouts, patterns, seconds, status)
+    ranked = sorted(columns, key=lambda pb: (first[pb[0]], pb[1] != LOCAL, pb[1]))
+    patterns = tuple(columns[pb] for pb in ranked)
+    backends = {label: backend for (_, backend), label in columns.items() if backend != LOCAL}
+    return AccessTable(layouts, patterns, seconds, status, backends)

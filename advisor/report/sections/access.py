@@ -68,7 +68,15 @@ def access_section(table_: AccessTable | None) -> str:
     return (
         "<p>Seconds per read of each pattern (columns) on each chunking of the same data "
         "(rows), same codec. Colour and the second line give each cell's slowdown against the "
-        "fastest chunking for that pattern; the advisor's picks are outlined.</p>"
+        "fastest chunking for that pattern; the advisor's picks are outlined."
+        + (
+            " A column <em>pattern (s3)</em> reads the same copies from an S3 API (moto on "
+            "127.0.0.1, 20 ms a request; <code>access.S3Access</code>), so compare it with "
+            "its local column beside it."
+            if "s3" in table_.backends.values()
+            else ""
+        )
+        + "</p>"
         + access_heatmap(table_)
     )
 
