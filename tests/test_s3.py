@@ -171,7 +171,7 @@ def test_sigkill_mid_apply_to_s3_leaves_no_dataset_and_the_next_run_cleans_up(
 
 def test_validate_on_s3_measures_the_read_patterns(s3, capsys) -> None:
     url = _sample_on_s3(s3, capsys)
-    s3.latency = 0.01
+    s3.latency = 0.005
     code, out, err = run_cli(
         [
             "validate",
@@ -183,7 +183,7 @@ def test_validate_on_s3_measures_the_read_patterns(s3, capsys) -> None:
             "--top",
             "1",
             "--spread",
-            "2",
+            "1",
             "--repeats",
             "2",
             "--workdir",
@@ -198,7 +198,7 @@ def test_validate_on_s3_measures_the_read_patterns(s3, capsys) -> None:
     result = json.loads(out)
     assert len(result["layouts"]) >= 3
     measured = [v for entry in result["layouts"] for v in entry["measured"].values()]
-    assert measured and all(v > 0.01 for v in measured)  # each read paid a GET's latency
+    assert measured and all(v > 0.005 for v in measured)  # each read paid a GET's latency
     assert all(p["vs_best"] >= 1.0 for p in result["pick"].values())
     assert _s3fs().ls(f"{s3.bucket[5:]}/validate", detail=False)  # the copies are on S3
 
@@ -224,15 +224,14 @@ def test_a_catalog_entry_on_s3_is_read_and_a_missing_sample_is_made_there(
     assert sorted(os.listdir(tmp_path)) == ["catalog.yaml"]
 
 
-@pytest.mark.parametrize("where", ["local", "s3"])
-def test_apply_commits_one_icechunk_snapshot(where: str, s3, tmp_path: Path, capsys) -> None:
+def test_apply_commits_one_icechunk_snapshot(s3, capsys) -> None:
     import icechunk
 
     from advisor.store.icechunk_repo import storage
     from advisor.store.locations import location
 
     url = _sample_on_s3(s3, capsys)
-    out = str(tmp_path / "repo") if where == "local" else f"{s3.bucket}/repo"
+    out = f"{s3.bucket}/repo"
     code, stdout, err = run_cli(
         ["apply", url, "--out", out, "--icechunk", "--chunks", "time=24", "--json"], capsys
     )
