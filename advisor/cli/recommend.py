@@ -63,6 +63,18 @@ def recommend_cmd(
     threads: int | None = typer.Option(None, "--threads", help="Threads per Dask worker."),
     zarr_format: int = typer.Option(3, "--zarr-format", help="Zarr format of the snippet: 2 or 3."),
     catalog: str | None = typer.Option(None, "--catalog", help="The intake catalog file."),
+    price_gets: float | None = typer.Option(
+        None,
+        "--price-per-1000-gets",
+        help="US dollars per 1,000 GETs on an object store (default: S3's list price, $0.0004).",
+        show_default=False,
+    ),
+    price_puts: float | None = typer.Option(
+        None,
+        "--price-per-1000-puts",
+        help="US dollars per 1,000 PUTs on an object store (default: S3's list price, $0.005).",
+        show_default=False,
+    ),
     as_json: bool = Json,
 ) -> None:
     """Recommend a chunk shape for SOURCE (or --shape) read by the given access patterns."""
@@ -101,6 +113,8 @@ def recommend_cmd(
         top=top,
         time_step=step,
         time_start=first,
+        get_price=price_gets,
+        put_price=price_puts,
     )
     emit(rec, as_json, lambda: _show(rec, zarr_format))
 
@@ -151,28 +165,51 @@ def _show(rec: Recommendation, zarr_format: int) -> None:
         )
     console.print(layouts)
 
-    detail = Table(title="the recommended layout, per access")
-    for column in ("pattern", "weight", "chunks", "read", "read/wanted", "seconds", "flox"):
+    billed = rec.request_costs
+    detail = Table(
+        title="the recommended layout, per access",
+        caption=None
+        if billed is None
+        else f"$/1M: the GETs of a million accesses at ${billed.get_price_per_1000:g} per 1,000",
+    )
+    columns = ["pattern", "weight", "chunks", "requests", "read", "read/wanted", "seconds"]
+    columns += ["$/1M"] if billed is not None else []
+    for column in (*columns, "flox"):
         detail.add_column(column, justify="left" if column in ("pattern", "flox") else "right")
-    for cost in rec.costs:
+    for i, cost in enumerate(rec.costs):
         flox: str = cost.flox_method or ""
         if cost.groups_split is not None:
             flox += f", {cost.groups_split:.0%} split"
+        priced = [] if billed is None else [_dollars(billed.patterns[i].get_cost * 1e6)]
         detail.add_row(
             cost.name,
             f"{cost.weight:g}",
             f"{cost.chunks_touched:.3g}",
+            f"{cost.requests:.3g}",
             size(cost.bytes_read),
             f"{cost.amplification:.3g}",
             format_seconds(cost.seconds),
+            *priced,
             flox,
         )
     console.print(detail)
+    console.print(f"[bold]requests[/bold]: counted for {rec.zarr_reads.describe()}")
+    if billed is not None:
+        console.print(
+            f"[bold]writing the copy[/bold]: {billed.puts:,} PUTs ({billed.objects:,} "
+            f"{'shards' if rec.shards else 'chunks'} and {billed.metadata_docs} metadata "
+            f"documents), {_dollars(billed.put_cost)} at ${billed.put_price_per_1000:g} per 1,000"
+        )
     _show_beyond(console, rec)
     for note in rec.notes:
         console.print(f"[yellow]note[/yellow]: {note}")
     console.print(f"[bold]paste-ready (zarr format {zarr_format}, {rec.codec.label})[/bold]:")
     typer.echo(rec.encoding(zarr_format))  # type: ignore[arg-type]
+
+
+def _dollars(amount: float) -> str:
+    """US dollars for people: cents above a dollar, two figures below."""
+    return f"${amount:,.2f}" if amount >= 1 or amount == 0 else f"${amount:.2g}"
 
 
 def _show_beyond(console: Console, rec: Recommendation) -> None:

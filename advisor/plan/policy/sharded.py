@@ -94,19 +94,18 @@ def shard_note(found: Search, profile: StorageProfile) -> str:
     >>> band = size_band(s, 10_000_000, 100_000_000, None, 4, 4.0)
     >>> found = search(s, (Pattern("map"),), remote, band, [], True, 10_000)
     >>> print(shard_note(found, remote))  # doctest: +ELLIPSIS
-    no shards: whole chunks serve these patterns best ... one GET after another; ...
+    no shards: whole chunks serve these patterns best on an object store with zarr 3.1, ...
     """
     reads = found.reads
     if shard_advice(found) == "sharded":
         return (
             "sharded: open the copy with chunks= the shards for scans and resamples "
-            f"(xarray's default Dask chunks are the inner chunks); requests counted for "
-            f"{reads.describe()}"
+            "(xarray's default Dask chunks are the inner chunks)"
         )
-    text = f"no shards: whole chunks serve these patterns best (requests counted for {reads.describe()})"
+    text = "no shards: whole chunks serve these patterns best"
     if not reads.coalesced and is_object_store(profile):
         text += (
-            "; zarr < 3.3 reads the inner chunks of a shard one GET after another; "
-            "zarr >= 3.3 (Python >= 3.12) coalesces them and may make shards pay"
+            f" on an object store with zarr {reads.version}, which reads the inner chunks of a "
+            "shard one GET after another; zarr >= 3.3 (Python >= 3.12) coalesces them"
         )
     return text
