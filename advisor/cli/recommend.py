@@ -165,34 +165,54 @@ def _show(rec: Recommendation, zarr_format: int) -> None:
         )
     console.print(layouts)
 
-    billed = rec.request_costs
-    detail = Table(
-        title="the recommended layout, per access",
-        caption=None
-        if billed is None
-        else f"$/1M: the GETs of a million accesses at ${billed.get_price_per_1000:g} per 1,000",
-    )
-    columns = ["pattern", "weight", "chunks", "requests", "read", "read/wanted", "seconds"]
-    columns += ["$/1M"] if billed is not None else []
-    for column in (*columns, "flox"):
+    detail = Table(title="the recommended layout, per access")
+    for column in ("pattern", "weight", "chunks", "read", "read/wanted", "seconds", "flox"):
         detail.add_column(column, justify="left" if column in ("pattern", "flox") else "right")
-    for i, cost in enumerate(rec.costs):
+    for cost in rec.costs:
         flox: str = cost.flox_method or ""
         if cost.groups_split is not None:
             flox += f", {cost.groups_split:.0%} split"
-        priced = [] if billed is None else [_dollars(billed.patterns[i].get_cost * 1e6)]
         detail.add_row(
             cost.name,
             f"{cost.weight:g}",
             f"{cost.chunks_touched:.3g}",
-            f"{cost.requests:.3g}",
             size(cost.bytes_read),
             f"{cost.amplification:.3g}",
             format_seconds(cost.seconds),
-            *priced,
             flox,
         )
     console.print(detail)
+    _show_requests(console, rec)
+    _show_beyond(console, rec)
+    for note in rec.notes:
+        console.print(f"[yellow]note[/yellow]: {note}")
+    console.print(f"[bold]paste-ready (zarr format {zarr_format}, {rec.codec.label})[/bold]:")
+    typer.echo(rec.encoding(zarr_format))  # type: ignore[arg-type]
+
+
+def _show_requests(console: Console, rec: Recommendation) -> None:
+    """Requests per access (and per shard), their price on an object store, the PUTs of the copy."""
+    from rich.table import Table
+
+    billed = rec.request_costs
+    table = Table(
+        title="requests per access",
+        caption=None
+        if billed is None
+        else f"GETs at ${billed.get_price_per_1000:g} per 1,000 (--price-per-1000-gets)",
+    )
+    columns = ["pattern", "requests"] + (["shards"] if rec.shards else [])
+    columns += ["$ per 1M accesses"] if billed is not None else []
+    for column in columns:
+        table.add_column(column, justify="left" if column == "pattern" else "right")
+    for i, cost in enumerate(rec.costs):
+        row = [cost.name, f"{cost.requests:,.3g}"]
+        row += [f"{cost.shards_touched or 0:,.3g}"] if rec.shards else []
+        if billed is not None:
+            get_cost = billed.patterns[i].get_cost
+            row += [_dollars(get_cost * 1e6)]
+        table.add_row(*row)
+    console.print(table)
     console.print(f"[bold]requests[/bold]: counted for {rec.zarr_reads.describe()}")
     if billed is not None:
         console.print(
@@ -200,11 +220,6 @@ def _show(rec: Recommendation, zarr_format: int) -> None:
             f"{'shards' if rec.shards else 'chunks'} and {billed.metadata_docs} metadata "
             f"documents), {_dollars(billed.put_cost)} at ${billed.put_price_per_1000:g} per 1,000"
         )
-    _show_beyond(console, rec)
-    for note in rec.notes:
-        console.print(f"[yellow]note[/yellow]: {note}")
-    console.print(f"[bold]paste-ready (zarr format {zarr_format}, {rec.codec.label})[/bold]:")
-    typer.echo(rec.encoding(zarr_format))  # type: ignore[arg-type]
 
 
 def _dollars(amount: float) -> str:

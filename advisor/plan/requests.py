@@ -142,6 +142,10 @@ class ZarrReads:
         }
 
 
+DEFAULT_READS = ZarrReads()
+"""The request model pure callers get: zarr-python 3.1 with its default configuration."""
+
+
 def _mib(n: int) -> str:
     return f"{n / (1 << 20):g} MiB" if n % (1 << 10) == 0 and n > 0 else f"{n} B"
 

@@ -40,7 +40,7 @@ def installed_zarr_reads() -> ZarrReads:
             version = metadata.version("zarr")
         except metadata.PackageNotFoundError:
             raise AdvisorError("zarr is not installed: pip install zarr") from None
-        import donfig
+        import donfig  # type: ignore[import-untyped]
 
         config = _values(donfig.Config("zarr"))
     return zarr_reads(version, config)

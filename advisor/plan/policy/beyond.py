@@ -10,12 +10,10 @@ import numpy as np
 
 from advisor.plan.candidates import candidate_grid
 from advisor.plan.cost.scores import score
-from advisor.plan.patterns import Pattern
 from advisor.plan.policy.band import SAFETY, Band
 from advisor.plan.policy.results import BeyondBand, Layout
 from advisor.plan.policy.search import Search, argmin, best_seconds, make_layout
 from advisor.plan.profile import PRESETS, StorageProfile
-from advisor.plan.schema import Schema
 from advisor.plan.units import format_seconds, human_readable_size
 
 logger = logging.getLogger(__name__)
@@ -41,8 +39,10 @@ def beyond_band(
 
     Examples
     --------
+    >>> from advisor.plan.patterns import Pattern
     >>> from advisor.plan.policy.band import size_band
     >>> from advisor.plan.policy.search import search
+    >>> from advisor.plan.schema import Schema
     >>> s = Schema(("time", "latitude", "longitude"), (8760, 121, 161), 4, time_step=3600.0)
     >>> band = size_band(s, 10_000, 100_000, None, 4, 4.0)
     >>> found = search(s, (Pattern("full-scan"),), StorageProfile(), band, [], False, 10_000)

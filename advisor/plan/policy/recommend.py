@@ -37,6 +37,7 @@ from advisor.plan.policy.search import Search, search
 from advisor.plan.policy.sharded import shard_note
 from advisor.plan.profile import BUILT_IN, PRESETS, StorageProfile
 from advisor.plan.rechunk import RechunkCost, rechunk_cost
+from advisor.plan.references import REFERENCE_LABELS, reference_chunks
 from advisor.plan.requests import (
     GET_PRICE_PER_1000,
     PUT_PRICE_PER_1000,
@@ -44,7 +45,6 @@ from advisor.plan.requests import (
     is_object_store,
     price_option,
 )
-from advisor.plan.references import REFERENCE_LABELS, reference_chunks
 from advisor.plan.schema import Schema
 from advisor.plan.units import human_readable_size
 

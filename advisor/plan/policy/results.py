@@ -13,7 +13,7 @@ from advisor.plan.policy.band import Binding
 from advisor.plan.policy.snippet import encoding_snippet
 from advisor.plan.profile import BUILT_IN, StorageProfile
 from advisor.plan.rechunk import RechunkCost
-from advisor.plan.requests import ZarrReads
+from advisor.plan.requests import DEFAULT_READS, ZarrReads
 from advisor.plan.schema import Schema
 from advisor.plan.workflow import FloxMethod
 
@@ -189,7 +189,7 @@ class Recommendation:
     two_copies: TwoCopyAdvice | None = None
     rechunk: RechunkCost | None = None
     """What rewriting the current chunks into the pick costs (None without current chunks)."""
-    zarr_reads: ZarrReads = ZarrReads()
+    zarr_reads: ZarrReads = DEFAULT_READS
     """How the zarr-python the requests were counted for reads (its version, coalescing)."""
     request_costs: RequestCosts | None = None
     """GETs per access and PUTs of writing the pick, priced (None unless an object store)."""

@@ -21,7 +21,7 @@ from advisor.plan.policy.band import Band
 from advisor.plan.policy.results import Layout, PatternCost
 from advisor.plan.policy.sharded import sharded_candidates
 from advisor.plan.profile import StorageProfile
-from advisor.plan.requests import ZarrReads
+from advisor.plan.requests import DEFAULT_READS, ZarrReads
 from advisor.plan.schema import Schema
 
 logger = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ class Search:
     pick: int
     free: int
     """The row that would win without the band."""
-    reads: ZarrReads = ZarrReads()
+    reads: ZarrReads = DEFAULT_READS
     """How the zarr-python that reads the copy makes its requests."""
 
     @property
