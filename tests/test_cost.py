@@ -223,3 +223,114 @@ def test_grouped_reductions_pay_for_long_big_blocks() -> None:
     assert scan[1] <= scan[0]  # a plain scan does not care: the grouped kernel does
     flat = StorageProfile(group_grid=())
     assert score(year, blocks, ["resample"], flat).seconds[1, 0] < resample[1]
+
+
+# --- requests as the installed zarr makes them (advisor.plan.requests) ---
+
+
+def _morton_codes(grid: tuple[int, ...]) -> dict[tuple[int, ...], int]:
+    """Each inner chunk's position in a shard: zarr's Morton order, the first dim's bit lowest,
+    a dim taking bits only while it has them (``zarr.core.indexing.decode_morton``)."""
+    bits = [(g - 1).bit_length() for g in grid]
+    codes = {}
+    for coords in itertools.product(*(range(g) for g in grid)):
+        code, position = 0, 0
+        for bit in range(max(bits, default=0)):
+            for d, b in enumerate(bits):
+                if bit < b:
+                    code |= ((coords[d] >> bit) & 1) << position
+                    position += 1
+        codes[coords] = code
+    order = sorted(codes, key=codes.get)  # type: ignore[arg-type]
+    return {c: i for i, c in enumerate(order)}
+
+
+def _coalesce(offsets: list[int], size: int, max_gap: int, max_bytes: int) -> tuple[int, int]:
+    """Brute force of zarr's coalesce_ranges: (merged ranges, bytes they span)."""
+    groups: list[list[int]] = []
+    for start in sorted(offsets):
+        if (
+            groups
+            and start - groups[-1][1] <= max_gap
+            and start + size - groups[-1][0] <= max_bytes
+        ):
+            groups[-1][1] = start + size
+        else:
+            groups.append([start, start + size])
+    return len(groups), sum(end - start for start, end in groups)
+
+
+def test_the_morton_oracle_is_zarrs() -> None:
+    indexing = pytest.importorskip("zarr.core.indexing")
+    for grid in ((8, 8, 8), (2, 8, 4), (7, 2, 3), (3, 5)):
+        ours = sorted(_morton_codes(grid), key=_morton_codes(grid).get)  # type: ignore[arg-type]
+        assert [tuple(int(x) for x in c) for c in indexing._morton_order(grid)] == ours
+
+
+@pytest.mark.parametrize(
+    ("grid", "box", "chunk", "max_gap", "exact"),
+    [
+        ((8, 8, 8), (1, 8, 8), 2048, 1 << 20, True),  # a map through small chunks: one range
+        ((8, 8, 8), (8, 1, 1), 2048, 1 << 20, True),  # a point's series
+        ((8, 8, 8), (2, 2, 2), 2048, 1 << 20, True),  # a patch
+        ((8, 8, 8), (2, 2, 2), 2048, -1, True),  # nothing merges: one range per chunk
+        ((4, 4, 4), (1, 4, 4), 4 << 20, 1 << 20, True),  # chunks above the gap: none merge
+        ((7, 2, 3), (1, 2, 3), 884_000, 1 << 20, False),  # neighbours in Z-order merge
+    ],
+)
+def test_coalesced_ranges_against_zarrs_rule(grid, box, chunk, max_gap, exact) -> None:
+    from advisor.plan.cost.geometry import coalesced_ranges
+
+    position = _morton_codes(grid)
+    wanted = list(itertools.product(*(range(b) for b in box)))
+    ranges, _ = _coalesce([position[c] * chunk for c in wanted], chunk, max_gap, 16 << 20)
+    n = math.prod(grid)
+    pieces, fetched = coalesced_ranges(
+        np.array([len(wanted)]), np.array([n]), np.array([chunk]), max_gap, 16 << 20
+    )
+    if exact:
+        assert pieces[0] == ranges
+    else:  # the even-spread rule keeps apart neighbours zarr merges: never fewer ranges
+        assert ranges <= pieces[0] <= len(wanted)
+    assert len(wanted) * chunk <= fetched[0] <= n * chunk
+    assert (fetched[0] > len(wanted) * chunk) == (pieces[0] < len(wanted))
+
+
+def test_zarr_version_switches_sharded_requests_not_unsharded() -> None:
+    from advisor.plan.profile import PRESETS
+    from advisor.plan.requests import zarr_reads
+
+    cube = Schema(("time", "latitude", "longitude"), (64, 64, 64), 4)
+    remote = PRESETS["object-store"]
+    old, new = zarr_reads("3.1.6", {}), zarr_reads("3.4.2", {})
+    patterns = ["map", "point-series", "ml-batch:time=16,latitude=16,longitude=16,stride=8"]
+    inner, shard = np.array([[8, 8, 8]]), np.array([[64, 64, 64]])
+    before = score(cube, inner, patterns, remote, shards=shard, reads=old)
+    after = score(cube, inner, patterns, remote, shards=shard, reads=new)
+    assert before.requests[0].tolist() == [65, 9, 9]  # the index, then each inner chunk
+    assert after.requests[0].tolist() == [2, 2, 2]  # the index, then one merged range
+    assert (after.seconds < before.seconds).all()
+    assert after.seconds[0, 0] < before.seconds[0, 0] / 10  # 2 round trips against 65
+    # more bytes fetched (the gaps), never fewer: the map's range spans most of the shard
+    assert after.terms[0, 0, 2] > before.terms[0, 0, 2]
+    plain = [score(cube, inner, patterns, remote, reads=r).requests for r in (old, new)]
+    assert (plain[0] == plain[1]).all() and plain[0][0].tolist() == [64, 8, 8]
+
+
+def test_interactive_reads_are_capped_by_zarrs_concurrency() -> None:
+    from advisor.plan.cost.scores import TERMS
+    from advisor.plan.profile import PRESETS
+    from advisor.plan.requests import zarr_reads
+
+    s = Schema(("time", "latitude", "longitude"), (100, 64, 64), 4)
+    remote = PRESETS["object-store"]  # 32 requests in flight: more than zarr's 10
+    latency = TERMS.index("latency")
+    rounds = [
+        score(s, np.array([[10, 8, 8]]), ["map"], remote, reads=zarr_reads("3.1.6", config)).terms[
+            0, 0, latency
+        ]
+        for config in ({}, {"async.concurrency": 64})
+    ]
+    assert rounds == [64 / 10, 64 / 32]  # 64 chunks: 10 at once, or the profile's 32
+    dask = score(s, np.array([[10, 8, 8]]), ["full-scan"], remote).terms[0, 0, latency]
+    assert dask == 640 / remote.threads  # a reduction: one Dask task (thread) per chunk

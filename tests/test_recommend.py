@@ -413,10 +413,59 @@ def test_the_pure_policy_takes_a_schema_and_a_profile() -> None:
     """The planning core: a Schema, a StorageProfile and where it came from; no file read."""
     from advisor.plan.policy.recommend import recommend as pure
     from advisor.plan.profile import PRESETS
+    from advisor.store.zarr_reads import installed_zarr_reads
 
     remote = PRESETS["object-store"]
-    rec = pure(YEAR, ["map"], profile=remote, profile_origin="a test")
+    rec = pure(YEAR, ["map"], profile=remote, profile_origin="a test", reads=installed_zarr_reads())
     assert rec.profile_origin == "a test" and rec.profile.latency == remote.latency
     assert rec.to_dict() == recommend(YEAR, ["map"], profile="object-store").to_dict() | {
         "profile_origin": "a test"
     }
+
+
+def test_request_costs_on_an_object_store_only() -> None:
+    from advisor.plan.policy.recommend import recommend as pure
+    from advisor.plan.profile import PRESETS
+
+    s = Schema(("time", "x"), (8760, 1000), 4, variables=("t2m", "u10", "v10"))
+    local = pure(s, ["map", "point-series"], profile=PRESETS["local"])
+    assert local.request_costs is None and local.to_dict()["request_costs"] is None
+    assert [c.requests for c in local.costs] == [c.chunks_touched for c in local.costs]
+    remote = pure(s, ["map", "point-series"], profile=PRESETS["object-store"])
+    costs = remote.request_costs
+    assert costs is not None and costs.get_price_per_1000 == 0.0004
+    for priced, cost in zip(costs.patterns, remote.costs, strict=True):
+        assert priced.requests == cost.requests
+        assert priced.get_cost == pytest.approx(cost.requests * 0.0004 / 1000)
+    chunks = math.prod(-(-n // c) for n, c in zip(s.shape, remote.pick.chunks, strict=True))
+    assert costs.objects == 3 * chunks and costs.metadata_docs == 4  # 3 arrays and the group
+    assert costs.puts == 3 * chunks + 4
+    assert costs.put_cost == pytest.approx(costs.puts * 0.005 / 1000)
+    dearer = pure(
+        s, ["map", "point-series"], profile=PRESETS["object-store"], get_price=0.001, put_price=0.01
+    ).request_costs
+    assert dearer is not None and dearer.put_price_per_1000 == 0.01
+    assert dearer.patterns[0].get_cost == pytest.approx(remote.costs[0].requests * 1e-6)
+    assert dearer.put_cost == pytest.approx(costs.put_cost * 2)
+    with pytest.raises(AdvisorError, match="--price-per-1000-gets -1"):
+        pure(s, ["map"], profile=PRESETS["object-store"], get_price=-1)
+    # a calibrated profile is an object store by its latency, whatever its name
+    slow = PRESETS["local"].with_overrides(latency=0.02, name="mine")
+    assert pure(s, ["map"], profile=slow).request_costs is not None
+
+
+def test_sharded_copy_puts_one_object_per_shard() -> None:
+    from advisor.plan.policy.recommend import recommend as pure
+    from advisor.plan.profile import PRESETS
+    from advisor.plan.requests import zarr_reads
+
+    rec = pure(
+        YEAR,
+        ["point-series", "map"],
+        profile=PRESETS["object-store"],
+        shards=True,
+        reads=zarr_reads("3.4.2", {}),
+    )
+    assert rec.shards is not None and rec.request_costs is not None
+    shards = math.prod(-(-n // s) for n, s in zip(YEAR.shape, rec.pick.shards, strict=True))
+    assert rec.request_costs.objects == shards < rec.pick.n_chunks

@@ -226,3 +226,74 @@ def test_rechunking_cost_of_a_store(tmp_path: Path, capsys: pytest.CaptureFixtur
     )
     assert code == 0, err
     assert "rechunking the current store: " in out and "chunk reads" in " ".join(out.split())
+
+
+def test_json_shows_requests_and_their_costs(capsys: pytest.CaptureFixture[str]) -> None:
+    import zarr
+
+    args = ["recommend", *SHAPE, "-p", "map", "-p", "point-series", "--json"]
+    code, out, err = run_cli([*args, "--profile", "object-store"], capsys)
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["zarr_reads"]["version"] == zarr.__version__
+    assert all(p["requests"] >= 1 for p in data["patterns"])
+    costs = data["request_costs"]
+    assert costs["get_price_per_1000"] == 0.0004 and costs["put_price_per_1000"] == 0.005
+    for priced, pattern in zip(costs["patterns"], data["patterns"], strict=True):
+        assert priced["name"] == pattern["name"]
+        assert priced["get_cost"] == pytest.approx(pattern["requests"] * 0.0004 / 1000)
+    assert costs["objects"] == data["n_chunks"] and costs["puts"] == data["n_chunks"] + 2
+    assert costs["put_cost"] == pytest.approx(costs["puts"] * 0.005 / 1000)
+    # the overrides apply
+    code, out, err = run_cli(
+        [
+            *args,
+            "--profile",
+            "object-store",
+            "--price-per-1000-gets",
+            "0.01",
+            "--price-per-1000-puts",
+            "0.1",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    dearer = json.loads(out)["request_costs"]
+    assert dearer["get_price_per_1000"] == 0.01 and dearer["put_price_per_1000"] == 0.1
+    assert dearer["patterns"][0]["get_cost"] == pytest.approx(costs["patterns"][0]["get_cost"] * 25)
+    assert dearer["put_cost"] == pytest.approx(costs["put_cost"] * 20)
+    # a local disk: requests per access, no bill
+    code, out, err = run_cli([*args, "--profile", "local"], capsys)
+    assert code == 0, err
+    local = json.loads(out)
+    assert local["request_costs"] is None and local["patterns"][0]["requests"] >= 1
+
+
+def test_table_shows_requests_and_costs(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(
+        ["recommend", *SHAPE, "-p", "map", "--profile", "object-store"], capsys
+    )
+    assert code == 0, err
+    assert "requests per access" in out and "$ per 1M accesses" in out
+    assert "writing the copy" in out and "PUTs" in out and "$0.005 per 1,000" in out
+    assert "requests: counted for zarr" in out
+    code, out, err = run_cli(["recommend", *SHAPE, "-p", "map"], capsys)
+    assert code == 0, err
+    assert "requests per access" in out and "$ per 1M" not in out and "writing the copy" not in out
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--price-per-1000-gets", "-1"),
+        ("--price-per-1000-gets", "cheap"),
+        ("--price-per-1000-puts", "nan"),
+        ("--price-per-1000-puts", "-0.5"),
+    ],
+)
+def test_a_bad_price_is_one_line(capsys: pytest.CaptureFixture[str], option, value) -> None:
+    code, _, err = run_cli(
+        ["recommend", *SHAPE, "-p", "map", "--profile", "object-store", option, value], capsys
+    )
+    assert_one_line_error(code, err)
+    assert option in err

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 import zarr
-from zarr.storage import LocalStore, WrapperStore
+from zarr.storage import LocalStore
 
 from advisor.api.recommend import recommend
 from advisor.plan.codecs import DEFAULT_CODEC
@@ -25,21 +25,23 @@ from advisor.plan.validation import plan_validation
 from advisor.run import workloads
 from advisor.run.validate import run_validation
 from advisor.store.metadata import schema_from_dataset
+from advisor.store.zarr_reads import installed_zarr_reads
 
 SHAPE = (40, 12, 16)
 DIMS = ("time", "latitude", "longitude")
 
 
-class CountingStore(WrapperStore):
-    """A local store that counts the reads (``get`` calls) zarr-python makes through it."""
+class CountingStore(LocalStore):
+    """A local store that counts the reads (``get`` calls) zarr-python makes of it, the merged
+    ranges of zarr >= 3.3's ``get_ranges`` included (which a ``WrapperStore`` would pass by)."""
 
-    def __init__(self, store: LocalStore) -> None:
-        super().__init__(store)
+    def __init__(self, root: Path) -> None:
+        super().__init__(root, read_only=True)
         self.gets = 0
 
     async def get(self, key, prototype, byte_range=None):
         self.gets += 1
-        return await self._store.get(key, prototype, byte_range)
+        return await super().get(key, prototype, byte_range)
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +57,7 @@ def sharded(tmp_path_factory: pytest.TempPathFactory):
                 LocalStore(path), shape=SHAPE, chunks=chunks, shards=shards, dtype="f4"
             )
             array[:] = data
-        store = CountingStore(LocalStore(path, read_only=True))
+        store = CountingStore(path)
         return zarr.open_array(store, mode="r"), store
 
     return open_counting
@@ -87,7 +89,13 @@ def test_requests_are_what_zarr_does(sharded, pattern: str, chunks, shards) -> N
         store.gets = 0
         array[tuple(access[d] for d in DIMS)]
         counted.append(store.gets)
-    predicted = score(schema, np.array([chunks]), [parsed], shards=np.array([shards]))
+    predicted = score(
+        schema,
+        np.array([chunks]),
+        [parsed],
+        shards=np.array([shards]),
+        reads=installed_zarr_reads(),  # the zarr that read, zarr 3.1 or a coalescing one
+    )
     assert predicted.requests[0, 0] == pytest.approx(np.mean(counted))
 
 
@@ -200,3 +208,45 @@ def test_validate_measures_sharded_layouts(tmp_path: Path, local_client) -> None
         if layout.shards:
             array = zarr.open_array(tmp_path / f"layout-{i:02d}.zarr" / "cape", mode="r")
             assert array.shards == layout.shards and array.chunks == layout.chunks
+
+
+def _remote(patterns: list[str], version: str):
+    from advisor.plan.policy.recommend import recommend as pure
+    from advisor.plan.profile import PRESETS
+    from advisor.plan.requests import zarr_reads
+
+    return pure(
+        YEAR, patterns, profile=PRESETS["object-store"], shards=True, reads=zarr_reads(version, {})
+    )
+
+
+@pytest.mark.parametrize("patterns", [["map"], ["point-series"]])
+def test_no_shards_for_maps_and_series_on_an_object_store_with_zarr_31(patterns) -> None:
+    rec = _remote(patterns, "3.1.6")
+    assert rec.shards is None and rec.pick.shards is None
+    assert "shards = " not in rec.encoding(3)
+    note = next(n for n in rec.notes if n.startswith("no shards"))
+    assert "zarr 3.1.6" in note and "one GET after another" in note
+    assert rec.to_dict()["zarr_reads"]["shard_reads"] == "one-per-chunk"
+
+
+def test_shards_follow_the_zarr_that_reads_them() -> None:
+    """zarr 3.1 chains a shard's GETs: its pick never reads more than the index and one inner
+    chunk of a shard; a coalescing zarr reads many at once, and its pick does."""
+    patterns = ["point-series", "map"]
+    old, new = _remote(patterns, "3.1.6"), _remote(patterns, "3.4.2")
+    for cost in old.costs:
+        per_shard = cost.requests / (cost.shards_touched or cost.chunks_touched)
+        assert per_shard <= 2 + 1e-9, cost
+    assert new.shards is not None
+    assert any(c.requests > 2 * (c.shards_touched or 0) for c in new.costs)
+    # the coalescing zarr's pick, read by zarr 3.1, is slower than zarr 3.1's own pick
+    pick = np.array([new.pick.chunks]), np.array([new.pick.shards])
+    from advisor.plan.requests import zarr_reads
+
+    as_old = score(
+        YEAR, pick[0], patterns, old.profile, shards=pick[1], reads=zarr_reads("3.1", {})
+    )
+    weights = np.ones(len(patterns))
+    ours = np.array([c.seconds for c in old.costs])
+    assert as_old.seconds[0] @ weights > ours @ weights

@@ -4,7 +4,9 @@ The source is a :class:`~advisor.plan.schema.Schema`, an xarray Dataset, a Zarr 
 or a catalog entry name (read for its metadata only, never written: a sample entry without
 data raises the :class:`~advisor.plan.errors.AdvisorError` that names the
 ``advisor sample-data`` command); the profile a :class:`~advisor.plan.profile.StorageProfile`,
-a preset name or a JSON file (:func:`advisor.store.profiles.resolve_profile`).
+a preset name or a JSON file (:func:`advisor.store.profiles.resolve_profile`). Requests are
+counted the way the installed zarr-python makes them
+(:func:`advisor.store.zarr_reads.installed_zarr_reads`) unless ``reads`` says otherwise.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from advisor.plan.policy.band import MAX_SIZE, MIN_SIZE, SAFETY
 from advisor.plan.policy.recommend import DEFAULT_PATTERNS
 from advisor.plan.policy.results import Recommendation
 from advisor.plan.profile import StorageProfile
+from advisor.plan.requests import ZarrReads
 from advisor.plan.schema import Schema, assign_roles
 from advisor.store.profiles import resolve_profile
 
@@ -47,6 +50,9 @@ def recommend(
     catalog: str | Path | None = None,
     time_step: float | None = None,
     time_start: str | None = None,
+    reads: ZarrReads | None = None,
+    get_price: float | None = None,
+    put_price: float | None = None,
 ) -> Recommendation:
     """Recommend a chunk shape for ``source`` read by ``patterns``.
 
@@ -63,6 +69,11 @@ def recommend(
         Role -> dim overrides, e.g. ``{"time": "valid_time"}``.
     time_step, time_start
         Override the time step (seconds) and the first time (ISO) read from ``source``.
+    reads
+        How the zarr-python that reads the copy makes requests (default: the installed
+        zarr and its ``zarr.config``).
+    get_price, put_price
+        US dollars per 1,000 GETs and PUTs on an object store (default: S3's list prices).
 
     The other parameters are those of :func:`advisor.plan.policy.recommend.recommend`.
 
@@ -71,6 +82,9 @@ def recommend(
     >>> rec = recommend(Schema(("time", "x"), (8760, 1000), 4), ["map"], profile="object-store")
     >>> rec.chunks, rec.profile_origin
     ({'time': 2500, 'x': 1000}, 'built-in object-store preset')
+    >>> import zarr
+    >>> rec.zarr_reads.version == zarr.__version__, rec.request_costs.puts
+    (True, 6)
     """
     schema = _schema(source, dims, catalog)
     if time_step:
@@ -78,6 +92,10 @@ def recommend(
     if time_start:
         schema = dataclasses.replace(schema, time_start=time_start)
     prof, origin = resolve_profile(profile)
+    if reads is None:
+        from advisor.store.zarr_reads import installed_zarr_reads
+
+        reads = installed_zarr_reads()
     return policy.recommend(
         schema,
         patterns,
@@ -92,6 +110,9 @@ def recommend(
         max_candidates=max_candidates,
         shards=shards,
         top=top,
+        reads=reads,
+        get_price=get_price,
+        put_price=put_price,
     )
 
 

@@ -63,6 +63,18 @@ def recommend_cmd(
     threads: int | None = typer.Option(None, "--threads", help="Threads per Dask worker."),
     zarr_format: int = typer.Option(3, "--zarr-format", help="Zarr format of the snippet: 2 or 3."),
     catalog: str | None = typer.Option(None, "--catalog", help="The intake catalog file."),
+    price_gets: float | None = typer.Option(
+        None,
+        "--price-per-1000-gets",
+        help="US dollars per 1,000 GETs on an object store (default: S3's list price, $0.0004).",
+        show_default=False,
+    ),
+    price_puts: float | None = typer.Option(
+        None,
+        "--price-per-1000-puts",
+        help="US dollars per 1,000 PUTs on an object store (default: S3's list price, $0.005).",
+        show_default=False,
+    ),
     as_json: bool = Json,
 ) -> None:
     """Recommend a chunk shape for SOURCE (or --shape) read by the given access patterns."""
@@ -101,6 +113,8 @@ def recommend_cmd(
         top=top,
         time_step=step,
         time_start=first,
+        get_price=price_gets,
+        put_price=price_puts,
     )
     emit(rec, as_json, lambda: _show(rec, zarr_format))
 
@@ -168,11 +182,49 @@ def _show(rec: Recommendation, zarr_format: int) -> None:
             flox,
         )
     console.print(detail)
+    _show_requests(console, rec)
     _show_beyond(console, rec)
     for note in rec.notes:
         console.print(f"[yellow]note[/yellow]: {note}")
     console.print(f"[bold]paste-ready (zarr format {zarr_format}, {rec.codec.label})[/bold]:")
     typer.echo(rec.encoding(zarr_format))  # type: ignore[arg-type]
+
+
+def _show_requests(console: Console, rec: Recommendation) -> None:
+    """Requests per access (and per shard), their price on an object store, the PUTs of the copy."""
+    from rich.table import Table
+
+    billed = rec.request_costs
+    table = Table(
+        title="requests per access",
+        caption=None
+        if billed is None
+        else f"GETs at ${billed.get_price_per_1000:g} per 1,000 (--price-per-1000-gets)",
+    )
+    columns = ["pattern", "requests"] + (["shards"] if rec.shards else [])
+    columns += ["$ per 1M accesses"] if billed is not None else []
+    for column in columns:
+        table.add_column(column, justify="left" if column == "pattern" else "right")
+    for i, cost in enumerate(rec.costs):
+        row = [cost.name, f"{cost.requests:,.3g}"]
+        row += [f"{cost.shards_touched or 0:,.3g}"] if rec.shards else []
+        if billed is not None:
+            get_cost = billed.patterns[i].get_cost
+            row += [_dollars(get_cost * 1e6)]
+        table.add_row(*row)
+    console.print(table)
+    console.print(f"[bold]requests[/bold]: counted for {rec.zarr_reads.describe()}")
+    if billed is not None:
+        console.print(
+            f"[bold]writing the copy[/bold]: {billed.puts:,} PUTs ({billed.objects:,} "
+            f"{'shards' if rec.shards else 'chunks'} and {billed.metadata_docs} metadata "
+            f"documents), {_dollars(billed.put_cost)} at ${billed.put_price_per_1000:g} per 1,000"
+        )
+
+
+def _dollars(amount: float) -> str:
+    """US dollars for people: cents above a dollar, two figures below."""
+    return f"${amount:,.2f}" if amount >= 1 or amount == 0 else f"${amount:.2g}"
 
 
 def _show_beyond(console: Console, rec: Recommendation) -> None:

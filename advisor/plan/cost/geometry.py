@@ -11,8 +11,9 @@ of per-dim index ranges. Hence, exactly, edge chunks included::
 Each per-dim expectation is a sum of floors, computed in closed form
 (:func:`floor_sum`) for each distinct chunk length along the dim and then
 broadcast to the candidates. With zarr 3 shards, :func:`whole_shards` counts the
-shards an access wants whole (read in one request) and :func:`shard_index_bytes`
-prices a shard's index.
+shards an access wants whole (read in one request), :func:`shard_index_bytes`
+prices a shard's index and :func:`coalesced_ranges` the merged ranges zarr >= 3.3 reads
+from a shard it reads in part.
 """
 
 from __future__ import annotations
@@ -163,3 +164,48 @@ def whole_shards(
         whole *= per_pair_whole[inverse.reshape(-1)]
         inside *= per_pair_inside[inverse.reshape(-1)]
     return whole, inside
+
+
+def coalesced_ranges(
+    touched: np.ndarray,
+    per_shard: np.ndarray,
+    stored_chunk: np.ndarray,
+    max_gap: int,
+    max_bytes: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Ranges zarr >= 3.3 fetches from one partly-read shard, and the stored bytes in them.
+
+    ``touched`` inner chunks of the shard's ``per_shard`` are wanted, each
+    ``stored_chunk`` bytes as stored. zarr stores the inner chunks of a shard in
+    Morton (Z-) order, the first dim's bit lowest (``subchunk_write_order="morton"``,
+    the default of every zarr 3), and merges the wanted ranges, sorted by offset,
+    while the gap to the next is at most ``max_gap`` and the merged span at most
+    ``max_bytes`` (``zarr.core._coalesce.coalesce_ranges``).
+
+    The closed form assumes the wanted chunks spread evenly through the shard in
+    that order: between two of them lie ``(per_shard - touched) / touched`` unwanted
+    chunks. When that gap is within ``max_gap`` all merge into one span (from the
+    first wanted chunk to the last, the gaps included) cut into
+    ``ceil(span / max_bytes)`` ranges; otherwise none merge, one range per chunk.
+    A contiguous selection merges under any gap; Morton order keeps the wanted
+    chunks of a box close together, so the rule is exact when the whole shard is
+    within ``max_gap`` (small inner chunks) and when nothing merges.
+
+    Examples
+    --------
+    >>> ranges, fetched = coalesced_ranges(
+    ...     np.array([64.0, 64.0]), np.array([512.0, 512.0]), np.array([2048.0, 2e6]),
+    ...     1 << 20, 16 << 20)
+    >>> ranges.tolist()  # a map through 8 x 8 x 8 small chunks: one range; big chunks: 64
+    [1.0, 64.0]
+    >>> (fetched / np.array([2048.0, 2e6])).tolist()  # chunks' worth of bytes fetched
+    [505.0, 64.0]
+    """
+    k = np.maximum(np.asarray(touched, dtype=float), 1.0)
+    n = np.maximum(np.asarray(per_shard, dtype=float), k)
+    c = np.asarray(stored_chunk, dtype=float)
+    gap = (n - k) * c / k
+    merged = (gap <= max_gap) & (c <= max_bytes)
+    span = c * k + (k - 1) * gap
+    pieces = np.where(merged, np.clip(np.ceil(span / max_bytes - 1e-9), 1.0, k), k)
+    return pieces, np.where(merged, span, c * k)

@@ -20,13 +20,17 @@ The seconds are linear in the profile's rates (:data:`TERMS`, :func:`rates`);
 :attr:`Scores.terms` holds what multiplies each, which is what
 :mod:`advisor.run.calibrate` fits to measurements.
 
+Requests follow the installed zarr-python (a :class:`~advisor.plan.requests.ZarrReads`).
 Interactive reads (point series, region series, maps, ML patches) go through
-zarr-python: no Dask tasks, up to ``concurrency`` requests in flight.
+zarr-python: no Dask tasks, one GET per chunk touched, up to
+``min(profile.concurrency, zarr's async.concurrency)`` in flight.
 Reductions (resample, climatology, full scan) read every chunk through Dask:
 one task per chunk plus the combine tasks of a tree reduction, with ``threads``
-requests in flight. With zarr 3 shards, a read costs each touched shard its
-index and each touched inner chunk a ranged request (a shard wholly wanted is
-one request, :func:`~advisor.plan.cost.geometry.whole_shards`); reductions read
+requests in flight. With zarr 3 shards, a shard wholly wanted is one GET
+(:func:`~advisor.plan.cost.geometry.whole_shards`); a shard read in part costs a GET of
+its index, then zarr < 3.3 makes one GET per touched inner chunk, one after another,
+and zarr >= 3.3 the few merged ranges of
+:func:`~advisor.plan.cost.geometry.coalesced_ranges`, up to 10 at once. Reductions read
 whole shards, one task each.
 """
 
@@ -40,9 +44,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from advisor.plan.cost.flox import FLOX_METHODS, reduction_extra
-from advisor.plan.cost.geometry import expectations, shard_index_bytes, whole_shards
+from advisor.plan.cost.geometry import (
+    coalesced_ranges,
+    expectations,
+    shard_index_bytes,
+    whole_shards,
+)
 from advisor.plan.patterns import GROUPED, REDUCTIONS, Pattern, parse_pattern
 from advisor.plan.profile import PRESETS, StorageProfile
+from advisor.plan.requests import ZarrReads
 from advisor.plan.workflow import FloxMethod
 
 if TYPE_CHECKING:
@@ -122,17 +132,20 @@ def score(
     patterns: Sequence[Pattern | str],
     profile: StorageProfile | None = None,
     shards: np.ndarray | None = None,
+    reads: ZarrReads | None = None,
 ) -> Scores:
     """Score every candidate chunk shape (rows of ``candidates``) for every pattern.
 
     With ``shards`` (one zarr 3 shard shape per candidate, whole multiples of
     its chunk or whole dims) the candidates are the inner chunks: an
     interactive read costs, per shard touched, one request for the shard
-    index (:func:`shard_index_bytes`) and one ranged request per inner chunk
-    (one request for the whole shard when every inner chunk of it is wanted),
-    the requests of one shard in turn as zarr-python issues them; a
-    reduction reads whole shards, one Dask task each (the store opened with
-    ``chunks=`` the shards), and decodes every inner chunk.
+    index (:func:`shard_index_bytes`) and then its touched inner chunks (one
+    request for the whole shard when every inner chunk of it is wanted): as
+    ``reads`` says (default :class:`~advisor.plan.requests.ZarrReads`, zarr 3.1),
+    one ranged request per inner chunk in turn, or the merged ranges of
+    :func:`~advisor.plan.cost.geometry.coalesced_ranges`. A reduction reads whole
+    shards, one Dask task each (the store opened with ``chunks=`` the shards), and
+    decodes every inner chunk.
 
     Examples
     --------
@@ -147,8 +160,15 @@ def score(
     >>> sharded = score(s, np.array([[24, 121, 161]]), ["map"], shards=np.array([[240, 121, 161]]))
     >>> sharded.requests.tolist(), sharded.shards_touched.tolist()
     ([[2.0]], [[1.0]])
+    >>> from advisor.plan.requests import zarr_reads
+    >>> cube = Schema(("time", "y", "x"), (64, 64, 64), 4)
+    >>> one, new = (score(cube, np.array([[8, 8, 8]]), ["map"], shards=np.array([[64, 64, 64]]),
+    ...     reads=zarr_reads(v, {})).requests.tolist() for v in ("3.1.6", "3.4.2"))
+    >>> one, new  # a map through 8 x 8 x 8 inner chunks: the index and 64 GETs, or 2
+    ([[65.0]], [[2.0]])
     """
     profile = PRESETS["local"] if profile is None else profile
+    reads = ZarrReads() if reads is None else reads
     parsed = [parse_pattern(p) for p in patterns]
     candidates = np.asarray(candidates, dtype=np.int64)
     if candidates.ndim != 2 or candidates.shape[1] != schema.ndim:
@@ -188,9 +208,11 @@ def score(
         out["bytes_read"][:, j] = bytes_read
         out["bytes_wanted"][:, j] = schema.itemsize * math.prod(a.length for a in accesses)
         reduction = pattern.kind in REDUCTIONS
-        in_flight = profile.threads if reduction else profile.concurrency
+        in_flight = profile.threads if reduction else min(profile.concurrency, reads.concurrency)
         # Dask reads a block (a chunk, or a whole shard) per task; zarr-python a chunk per request
-        block_bytes, blocks, requests, chains, stored = chunk_bytes, touched, touched, touched, 0.0
+        block_bytes, blocks, requests = chunk_bytes, touched, touched
+        rounds = requests / np.minimum(touched, in_flight)
+        fetched = bytes_read / profile.compression_ratio
         if shards is not None:
             shards_hit, _ = expectations(schema, shards, accesses)
             out["shards_touched"][:, j] = shards_hit
@@ -198,10 +220,26 @@ def score(
                 whole, inside = shards_hit, touched
             else:
                 whole, inside = whole_shards(schema, candidates, shards, accesses)
-            # a whole shard is one request; part of one, its index then each chunk in turn
-            requests = shards_hit + touched - inside
-            chains = shards_hit
-            stored = (shards_hit - whole) * index_bytes
+            partial = shards_hit - whole
+            fetched = fetched + partial * index_bytes
+            waves = shards_hit / np.minimum(shards_hit, in_flight)
+            if reads.coalesced and not reduction:
+                # a whole shard is one request; part of one, its index then the merged ranges
+                per = np.where(partial > 0, (touched - inside) / np.maximum(partial, 1e-300), 1)
+                stored_chunk = chunk_bytes / profile.compression_ratio
+                pieces, span = coalesced_ranges(
+                    per, per_shard, stored_chunk, reads.max_gap_bytes, reads.max_bytes
+                )
+                requests = whole + partial * (1 + pieces)
+                fetched = fetched + partial * (span - per * stored_chunk)
+                depth = (whole + partial * (1 + np.ceil(pieces / reads.range_concurrency))) / (
+                    shards_hit
+                )
+                rounds = np.maximum(waves * depth, requests / profile.concurrency)
+            else:
+                # a whole shard is one request; part of one, its index then each chunk in turn
+                requests = shards_hit + touched - inside
+                rounds = requests / np.minimum(shards_hit, in_flight)
             if reduction:
                 block_bytes, blocks = shard_bytes, shards_hit
         else:
@@ -209,8 +247,8 @@ def score(
         out["requests"][:, j] = requests
         term = terms[:, j]
         term[:, 0] = np.maximum(requests, touched)
-        term[:, 1] = requests / np.minimum(chains, in_flight)
-        term[:, 2] = bytes_read / profile.compression_ratio + stored
+        term[:, 1] = rounds
+        term[:, 2] = fetched
         # blocks decode in waves of `threads` at once, and no faster than one whole block
         waves = np.ceil(blocks / profile.threads - 1e-9)
         term[:, 3] = np.maximum(waves * bytes_read / blocks, np.minimum(block_bytes, bytes_read))

@@ -10,12 +10,10 @@ import numpy as np
 
 from advisor.plan.candidates import candidate_grid
 from advisor.plan.cost.scores import score
-from advisor.plan.patterns import Pattern
 from advisor.plan.policy.band import SAFETY, Band
 from advisor.plan.policy.results import BeyondBand, Layout
 from advisor.plan.policy.search import Search, argmin, best_seconds, make_layout
 from advisor.plan.profile import PRESETS, StorageProfile
-from advisor.plan.schema import Schema
 from advisor.plan.units import format_seconds, human_readable_size
 
 logger = logging.getLogger(__name__)
@@ -41,8 +39,10 @@ def beyond_band(
 
     Examples
     --------
+    >>> from advisor.plan.patterns import Pattern
     >>> from advisor.plan.policy.band import size_band
     >>> from advisor.plan.policy.search import search
+    >>> from advisor.plan.schema import Schema
     >>> s = Schema(("time", "latitude", "longitude"), (8760, 121, 161), 4, time_step=3600.0)
     >>> band = size_band(s, 10_000, 100_000, None, 4, 4.0)
     >>> found = search(s, (Pattern("full-scan"),), StorageProfile(), band, [], False, 10_000)
@@ -58,7 +58,7 @@ def beyond_band(
     outside = wide & ((sizes < band.floor) | (sizes > band.cap))
     if not outside.any():
         return None
-    scores = score(schema, grid, patterns, profile)
+    scores = score(schema, grid, patterns, profile, reads=found.reads)
     weights = np.array([p.weight for p in patterns])
     best = best_seconds(scores.seconds, wide)
     objective = (scores.seconds / best) @ weights / weights.sum()
@@ -75,23 +75,22 @@ def beyond_band(
         "beyond the band", schema, patterns, grid[row], scores, row, found.best, objective, in_band
     )
     speedups = tuple(float(a / b) for a, b in zip(pick_seconds, scores.seconds[row], strict=True))
-    reason = _band_reason(schema, patterns, profile, picked, layout, (band.floor, band.cap))
+    reason = _band_reason(found, profile, picked, layout, (band.floor, band.cap))
     return BeyondBand(layout=layout, speedup=speedup, speedups=speedups, reason=reason)
 
 
 def _band_reason(
-    schema: Schema,
-    patterns: Sequence[Pattern],
+    found: Search,
     profile: StorageProfile,
     picked: Layout,
     outside: Layout,
     band: tuple[float, float],
 ) -> str:
     """Why the band holds anyway, in figures for these two layouts."""
-    size = human_readable_size
+    schema, patterns, size = found.schema, found.patterns, human_readable_size
     rows = np.array([picked.chunks, outside.chunks])
     if outside.chunk_bytes < band[0]:
-        remote = score(schema, rows, patterns, PRESETS["object-store"])
+        remote = score(schema, rows, patterns, PRESETS["object-store"], reads=found.reads)
         weights = np.array([p.weight for p in patterns]) / sum(p.weight for p in patterns)
         mix, requests = remote.seconds @ weights, remote.requests @ weights
         tasks = (

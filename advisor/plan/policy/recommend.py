@@ -31,11 +31,20 @@ from advisor.plan.policy.band import (
 )
 from advisor.plan.policy.beyond import beyond_band
 from advisor.plan.policy.copies import two_copies
+from advisor.plan.policy.pricing import request_costs
 from advisor.plan.policy.results import Layout, Recommendation
 from advisor.plan.policy.search import Search, search
+from advisor.plan.policy.sharded import shard_note
 from advisor.plan.profile import BUILT_IN, PRESETS, StorageProfile
 from advisor.plan.rechunk import RechunkCost, rechunk_cost
 from advisor.plan.references import REFERENCE_LABELS, reference_chunks
+from advisor.plan.requests import (
+    GET_PRICE_PER_1000,
+    PUT_PRICE_PER_1000,
+    ZarrReads,
+    is_object_store,
+    price_option,
+)
 from advisor.plan.schema import Schema
 from advisor.plan.units import human_readable_size
 
@@ -60,6 +69,9 @@ def recommend(
     max_candidates: int = MAX_CANDIDATES,
     shards: bool = False,
     top: int = 0,
+    reads: ZarrReads | None = None,
+    get_price: float | None = None,
+    put_price: float | None = None,
 ) -> Recommendation:
     """Recommend a chunk shape for ``schema`` read by ``patterns``.
 
@@ -81,6 +93,14 @@ def recommend(
         Co-design zarr 3 shards in the band with inner chunks sized for the reads.
     top
         Also return the next ``top`` best layouts in the band.
+    reads
+        How the zarr-python that reads the copy makes its requests (default:
+        :class:`~advisor.plan.requests.ZarrReads`, zarr 3.1; the api passes the
+        installed zarr's). With ``shards``, zarr < 3.3 reads a shard's inner chunks one
+        GET at a time, so on an object store shards seldom pay for maps and series.
+    get_price, put_price
+        US dollars per 1,000 GETs and PUTs (default: S3's list prices); the request
+        costs are priced only when ``profile`` is an object store.
 
     Examples
     --------
@@ -91,6 +111,8 @@ def recommend(
     >>> sharded = recommend(s, ["ml-batch"], shards=True)
     >>> sharded.chunk_bytes < 10e6 <= math.prod(sharded.shards.values()) * 4 <= 100e6
     True
+    >>> rec.request_costs is None, rec.costs[0].requests  # a local disk bills no request
+    (True, 1.0)
     """
     parsed = tuple(parse_pattern(p) for p in patterns)
     if not parsed:
@@ -101,18 +123,20 @@ def recommend(
         raise AdvisorError(f"safety factor {safety} must be positive")
     if top < 0:
         raise AdvisorError(f"--top {top}: give 0 or more layouts")
+    reads = ZarrReads() if reads is None else reads
+    gets = price_option(get_price, GET_PRICE_PER_1000, "--price-per-1000-gets")
+    puts = price_option(put_price, PUT_PRICE_PER_1000, "--price-per-1000-puts")
     memory = size_option(worker_memory, "--worker-memory") if worker_memory is not None else None
     for pattern in parsed:
         pattern.accesses(schema)  # checks the pattern against the dims before any work
     band = size_band(schema, low, high, memory, prof.threads, safety)
     notes = [*_schema_notes(schema, parsed), *band.notes]
     references = {REFERENCE_LABELS[k]: v for k, v in reference_chunks(schema).items()}
-    found = search(schema, parsed, prof, band, list(references.values()), shards, max_candidates)
+    found = search(
+        schema, parsed, prof, band, list(references.values()), shards, max_candidates, reads
+    )
     if shards:
-        notes.append(
-            "sharded: open the copy with chunks= the shards for scans and resamples "
-            "(xarray's default Dask chunks are the inner chunks)"
-        )
+        notes.append(shard_note(found, prof))
     binding: Binding
     if found.impossible:
         binding = "band-impossible"
@@ -139,6 +163,8 @@ def recommend(
     alternatives = [found.layout(label, found.row_of(s)) for label, s in references.items()]
     alternatives += [found.layout(f"best for {p}", found.best_for(j)) for j, p in enumerate(parsed)]
     picked = found.layout("recommended", found.pick)
+    priced = is_object_store(prof)
+    logger.debug("choosing request prices %s", "on (object store)" if priced else "off")
     stored = schema.nbytes * max(1, len(schema.variables)) / prof.compression_ratio
     return Recommendation(
         schema=schema,
@@ -159,6 +185,8 @@ def recommend(
         else beyond_band(found, prof, list(references.values()), picked, band, max_candidates),
         two_copies=two_copies(found, stored),
         rechunk=_rechunk(found, prof, picked, alternatives, memory),
+        zarr_reads=reads,
+        request_costs=request_costs(schema, picked, gets, puts) if priced else None,
     )
 
 

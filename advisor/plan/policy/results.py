@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from advisor.plan.codecs import DEFAULT_CODEC, CodecSpec, ZarrFormat
 from advisor.plan.patterns import Pattern
@@ -13,8 +13,12 @@ from advisor.plan.policy.band import Binding
 from advisor.plan.policy.snippet import encoding_snippet
 from advisor.plan.profile import BUILT_IN, StorageProfile
 from advisor.plan.rechunk import RechunkCost
+from advisor.plan.requests import DEFAULT_READS, ZarrReads
 from advisor.plan.schema import Schema
 from advisor.plan.workflow import FloxMethod
+
+if TYPE_CHECKING:
+    from advisor.plan.policy.pricing import RequestCosts
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +38,9 @@ class PatternCost:
     """``seconds`` over this pattern's best seconds among the in-band candidates."""
     groups_split: float | None = None
     flox_method: FloxMethod | None = None
+    shards_touched: float | None = None
+    """Shards touched per access (None without shards): ``requests`` over it is the GETs
+    per shard, which zarr < 3.3 makes one after another."""
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -182,6 +189,10 @@ class Recommendation:
     two_copies: TwoCopyAdvice | None = None
     rechunk: RechunkCost | None = None
     """What rewriting the current chunks into the pick costs (None without current chunks)."""
+    zarr_reads: ZarrReads = DEFAULT_READS
+    """How the zarr-python the requests were counted for reads (its version, coalescing)."""
+    request_costs: RequestCosts | None = None
+    """GETs per access and PUTs of writing the pick, priced (None unless an object store)."""
 
     @property
     def chunks(self) -> dict[str, int]:
@@ -238,4 +249,6 @@ class Recommendation:
             "beyond_band": self.beyond_band.to_dict() if self.beyond_band else None,
             "two_copies": self.two_copies.to_dict() if self.two_copies else None,
             "rechunk": self.rechunk.to_dict() if self.rechunk else None,
+            "zarr_reads": self.zarr_reads.to_dict(),
+            "request_costs": self.request_costs.to_dict() if self.request_costs else None,
         }

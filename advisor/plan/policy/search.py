@@ -21,6 +21,7 @@ from advisor.plan.policy.band import Band
 from advisor.plan.policy.results import Layout, PatternCost
 from advisor.plan.policy.sharded import sharded_candidates
 from advisor.plan.profile import StorageProfile
+from advisor.plan.requests import DEFAULT_READS, ZarrReads
 from advisor.plan.schema import Schema
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,8 @@ class Search:
     pick: int
     free: int
     """The row that would win without the band."""
+    reads: ZarrReads = DEFAULT_READS
+    """How the zarr-python that reads the copy makes its requests."""
 
     @property
     def stored(self) -> np.ndarray:
@@ -100,8 +103,12 @@ def search(
     references: Sequence[Sequence[int]],
     shards: bool,
     max_candidates: int,
+    reads: ZarrReads | None = None,
 ) -> Search:
     """Score the candidates (shards with inner chunks when ``shards``) and choose the pick.
+
+    ``reads`` is the request model of the zarr-python that reads the copy (default:
+    :class:`~advisor.plan.requests.ZarrReads`, zarr 3.1).
 
     Examples
     --------
@@ -113,9 +120,10 @@ def search(
     ([2500, 1000], False)
     """
     floor, cap = band.floor, band.cap
+    reads = ZarrReads() if reads is None else reads
     if shards:
         candidates, shard_shapes = sharded_candidates(
-            schema, patterns, profile, references, (floor, cap), max_candidates
+            schema, patterns, profile, references, (floor, cap), max_candidates, reads
         )
         stored = shard_shapes
     else:
@@ -123,7 +131,7 @@ def search(
             schema, patterns, references, band=(band.low, band.high), cap=max_candidates
         )
         shard_shapes, stored = None, candidates
-    scores = score(schema, candidates, patterns, profile, shards=shard_shapes)
+    scores = score(schema, candidates, patterns, profile, shards=shard_shapes, reads=reads)
     sizes = np.prod(stored, axis=1, dtype=np.float64) * schema.itemsize
     n_chunks = np.prod(-(-np.array(schema.shape) // candidates), axis=1, dtype=np.float64)
     weights = np.array([p.weight for p in patterns])
@@ -160,6 +168,7 @@ def search(
         n_chunks,
         pick,
         free,
+        reads,
     )
 
 
@@ -187,6 +196,7 @@ def make_layout(
     feasible: np.ndarray,
     shards: np.ndarray | None = None,
 ) -> Layout:
+    unsplit = shards is None or np.array_equal(shards, chunks)
     costs = []
     for j, pattern in enumerate(patterns):
         split = float(scores.groups_split[row, j])
@@ -204,6 +214,7 @@ def make_layout(
                 slowdown=float(scores.seconds[row, j] / best[j]),
                 groups_split=None if math.isnan(split) else split,
                 flox_method=scores.method(row, j),
+                shards_touched=None if unsplit else float(scores.shards_touched[row, j]),
             )
         )
     shape = np.array(schema.shape)
@@ -216,5 +227,6 @@ def make_layout(
         in_band=bool(feasible[row]),
         objective=float(objective[row]),
         costs=tuple(costs),
-        shards=None if shards is None else tuple(int(c) for c in shards),
+        # a shard of one inner chunk is the chunk itself: said as no shards
+        shards=None if unsplit or shards is None else tuple(int(c) for c in shards),
     )
