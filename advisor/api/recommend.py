@@ -14,17 +14,18 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from advisor.plan.candidates import MAX_CANDIDATES
 from advisor.plan.codecs import DEFAULT_CODEC, CodecSpec
+from advisor.plan.location import parse_url
 from advisor.plan.patterns import Pattern
 from advisor.plan.policy import recommend as policy
 from advisor.plan.policy.band import MAX_SIZE, MIN_SIZE, SAFETY
 from advisor.plan.policy.recommend import DEFAULT_PATTERNS
 from advisor.plan.policy.results import Recommendation
 from advisor.plan.profile import StorageProfile
-from advisor.plan.requests import ZarrReads
+from advisor.plan.requests import ZarrReads, is_object_store
 from advisor.plan.schema import Schema, assign_roles
 from advisor.store.profiles import resolve_profile
 
@@ -53,6 +54,8 @@ def recommend(
     reads: ZarrReads | None = None,
     get_price: float | None = None,
     put_price: float | None = None,
+    storage_options: Mapping[str, Any] | None = None,
+    generate: bool = False,
 ) -> Recommendation:
     """Recommend a chunk shape for ``source`` read by ``patterns``.
 
@@ -71,7 +74,13 @@ def recommend(
         Override the time step (seconds) and the first time (ISO) read from ``source``.
     reads
         How the zarr-python that reads the copy makes requests (default: the installed
-        zarr and its ``zarr.config``).
+        zarr and its ``zarr.config``, through the client of the source's URL scheme, or of
+        S3 for an object-store profile).
+    storage_options
+        Options for the file system of a URL source (credentials, endpoint, ``anon``...).
+    generate
+        Write a missing sample catalog entry's data first (the CLI does; else it is an error
+        naming the command that makes it).
     get_price, put_price
         US dollars per 1,000 GETs and PUTs on an object store (default: S3's list prices).
 
@@ -86,7 +95,7 @@ def recommend(
     >>> rec.zarr_reads.version == zarr.__version__, rec.request_costs.puts
     (True, 6)
     """
-    schema = _schema(source, dims, catalog)
+    schema = _schema(source, dims, catalog, storage_options, generate)
     if time_step:
         schema = dataclasses.replace(schema, time_step=time_step)
     if time_start:
@@ -95,7 +104,9 @@ def recommend(
     if reads is None:
         from advisor.store.zarr_reads import installed_zarr_reads
 
-        reads = installed_zarr_reads()
+        url = parse_url(str(source)) if isinstance(source, str | Path) else None
+        scheme = url.scheme if url else ("s3" if is_object_store(prof) else None)
+        reads = installed_zarr_reads(scheme, storage_options)
     return policy.recommend(
         schema,
         patterns,
@@ -120,6 +131,8 @@ def _schema(
     source: Schema | xr.Dataset | str | Path,
     dims: Mapping[str, str] | None,
     catalog: str | Path | None,
+    storage_options: Mapping[str, Any] | None = None,
+    generate: bool = False,
 ) -> Schema:
     """The schema of ``source``, its roles overridden by ``dims``; a store is never written."""
     if isinstance(source, Schema):
@@ -128,6 +141,12 @@ def _schema(
         return source
     from advisor.store import metadata
 
+    if isinstance(source, str | Path) and generate:
+        from advisor.run.sources import load_schema
+
+        return load_schema(str(source), dims=dims, catalog=catalog, storage_options=storage_options)
     if isinstance(source, str | Path):
-        return metadata.load_schema(str(source), dims=dims, catalog=catalog)
+        return metadata.load_schema(
+            str(source), dims=dims, catalog=catalog, storage_options=storage_options
+        )
     return metadata.schema_from_dataset(source, dims=dims)

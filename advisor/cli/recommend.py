@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from advisor.cli.app import app
-from advisor.cli.options import Json, MaxSize, MinSize, Profile
+from advisor.cli.options import Anon, Json, MaxSize, MinSize, Profile, StorageOption
 from advisor.cli.output import emit
 from advisor.plan.errors import AdvisorError
 
@@ -75,13 +75,15 @@ def recommend_cmd(
         help="US dollars per 1,000 PUTs on an object store (default: S3's list price, $0.005).",
         show_default=False,
     ),
+    storage_option: list[str] = StorageOption,
+    anon: bool = Anon,
     as_json: bool = Json,
 ) -> None:
     """Recommend a chunk shape for SOURCE (or --shape) read by the given access patterns."""
     from advisor.api.recommend import recommend
+    from advisor.plan.location import parse_storage_options
     from advisor.plan.parse import parse_dims_map, parse_duration, parse_start, schema_from_shape
     from advisor.plan.policy.recommend import DEFAULT_PATTERNS
-    from advisor.run.sources import load_schema
     from advisor.store.profiles import find_profile
 
     if zarr_format not in (2, 3):
@@ -99,8 +101,7 @@ def recommend_cmd(
         )
     else:
         assert source is not None
-        # read once, here: a missing sample entry's data is made first
-        target = load_schema(source, dims=dims_map, catalog=catalog)
+        target = source  # a missing sample entry's data is made first (generate)
     rec = recommend(
         target,
         pattern or DEFAULT_PATTERNS,
@@ -115,11 +116,16 @@ def recommend_cmd(
         time_start=first,
         get_price=price_gets,
         put_price=price_puts,
+        dims=dims_map,
+        catalog=catalog,
+        storage_options=parse_storage_options(storage_option, anon),
+        generate=True,
     )
-    emit(rec, as_json, lambda: _show(rec, zarr_format))
+    options = parse_storage_options(storage_option, anon)
+    emit(rec, as_json, lambda: _show(rec, zarr_format, options))
 
 
-def _show(rec: Recommendation, zarr_format: int) -> None:
+def _show(rec: Recommendation, zarr_format: int, options: dict[str, Any]) -> None:
     """The pick, the constraint that binds, layouts x patterns, the pick's figures, the snippet."""
     from rich.console import Console
     from rich.table import Table
@@ -187,7 +193,7 @@ def _show(rec: Recommendation, zarr_format: int) -> None:
     for note in rec.notes:
         console.print(f"[yellow]note[/yellow]: {note}")
     console.print(f"[bold]paste-ready (zarr format {zarr_format}, {rec.codec.label})[/bold]:")
-    typer.echo(rec.encoding(zarr_format))  # type: ignore[arg-type]
+    typer.echo(rec.encoding(zarr_format, options))  # type: ignore[arg-type]
 
 
 def _show_requests(console: Console, rec: Recommendation) -> None:

@@ -99,9 +99,13 @@ class ZarrReads:
     """``async.concurrency``: chunks or shards read at once by one array operation."""
     range_concurrency: int = RANGE_CONCURRENCY
     """Merged ranges of one shard in flight at once (coalesced reads only)."""
+    whole_object_requests: int = 1
+    """Requests the store client makes, one after another, to read one whole object (a chunk,
+    a whole shard): 2 for s3fs with ``max_concurrency > 1`` (its default, 10), which sends a
+    HEAD for the size before the GET; 1 for a ranged read and for other clients."""
 
     def __post_init__(self) -> None:
-        for name in ("max_bytes", "concurrency", "range_concurrency"):
+        for name in ("max_bytes", "concurrency", "range_concurrency", "whole_object_requests"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise AdvisorError(f"zarr reads: {name} = {value!r} must be a whole number >= 1")
@@ -129,7 +133,8 @@ class ZarrReads:
             )
         else:
             how = "one GET per inner chunk of a shard, in turn"
-        return f"zarr {self.version}: {how}; {self.concurrency} in flight"
+        head = "; a HEAD before each whole-object GET" if self.whole_object_requests > 1 else ""
+        return f"zarr {self.version}: {how}; {self.concurrency} in flight{head}"
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -139,6 +144,7 @@ class ZarrReads:
             "max_bytes": self.max_bytes,
             "concurrency": self.concurrency,
             "range_concurrency": self.range_concurrency,
+            "whole_object_requests": self.whole_object_requests,
         }
 
 

@@ -11,16 +11,24 @@ zarr's defaults filling the rest.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Mapping
 from importlib import metadata
+from pathlib import Path
 
 from advisor.plan.errors import AdvisorError
 from advisor.plan.requests import CONFIG_KEYS, ZarrReads, zarr_reads
 
 
-def installed_zarr_reads() -> ZarrReads:
-    """How the installed zarr-python reads, under its configuration now.
+def installed_zarr_reads(
+    scheme: str | None = None, storage_options: Mapping[str, object] | None = None
+) -> ZarrReads:
+    """How the installed zarr-python reads, under its configuration now, through the client of
+    ``scheme`` (None: a local disk) with ``storage_options``.
+
+    For ``s3`` the installed s3fs is read: with ``max_concurrency > 1`` (its default) it sends a
+    HEAD before every whole-object GET (:attr:`ZarrReads.whole_object_requests` is 2).
 
     Examples
     --------
@@ -43,7 +51,29 @@ def installed_zarr_reads() -> ZarrReads:
         import donfig  # type: ignore[import-untyped]
 
         config = _values(donfig.Config("zarr"))
-    return zarr_reads(version, config)
+    reads = zarr_reads(version, config)
+    if scheme == "s3" and _s3fs_heads(storage_options or {}):
+        reads = dataclasses.replace(reads, whole_object_requests=2)
+    return reads
+
+
+def _s3fs_heads(storage_options: Mapping[str, object]) -> bool:
+    """Whether the installed s3fs sends a HEAD before each whole-object GET: those with a
+    ``max_concurrency`` option do when it is above 1 (the size decides whether to split the
+    GET into concurrent ranges)."""
+    import importlib.util
+    import re
+
+    spec = importlib.util.find_spec("s3fs")
+    if spec is None or spec.submodule_search_locations is None:
+        return False
+    # read the installed s3fs's default without importing it (aiobotocore takes a second)
+    core = Path(next(iter(spec.submodule_search_locations))) / "core.py"
+    found = re.search(r"\bmax_concurrency=(\d+)", core.read_text(encoding="utf-8"))
+    if found is None:
+        return False
+    value = storage_options.get("max_concurrency", int(found.group(1)))
+    return isinstance(value, int) and value > 1
 
 
 def _values(config: object) -> Mapping[str, object]:

@@ -244,6 +244,11 @@ def score(
                 block_bytes, blocks = shard_bytes, shards_hit
         else:
             out["shards_touched"][:, j] = touched
+            whole, shards_hit = touched, touched
+        if reads.whole_object_requests > 1:  # the client's HEAD before each whole-object GET
+            extra = (reads.whole_object_requests - 1) * whole
+            requests = requests + extra
+            rounds = rounds + extra / np.minimum(np.maximum(shards_hit, 1), in_flight)
         out["requests"][:, j] = requests
         term = terms[:, j]
         term[:, 0] = np.maximum(requests, touched)

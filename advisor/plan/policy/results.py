@@ -4,6 +4,7 @@ cost each pattern, the advice beyond the band and in two copies, and the recomme
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -212,10 +213,15 @@ class Recommendation:
     def costs(self) -> tuple[PatternCost, ...]:
         return self.pick.costs
 
-    def encoding(self, zarr_format: ZarrFormat = 3) -> str:
+    def encoding(
+        self, zarr_format: ZarrFormat = 3, storage_options: Mapping[str, Any] | None = None
+    ) -> str:
         """Paste-ready Python: ``ds.chunk({...})`` and ``to_zarr(encoding=...)`` for ``zarr_format``
-        (:func:`~advisor.plan.policy.snippet.encoding_snippet`)."""
-        return encoding_snippet(self.schema, self.chunks, self.shards, self.codec, zarr_format)
+        (:func:`~advisor.plan.policy.snippet.encoding_snippet`); a URL source is opened and its
+        copy written with ``storage_options``."""
+        return encoding_snippet(
+            self.schema, self.chunks, self.shards, self.codec, zarr_format, storage_options
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Everything as JSON-ready values (``advisor recommend --json``)."""

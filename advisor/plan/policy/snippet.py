@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from typing import Any
 
 from advisor.plan.codecs import CodecSpec, ZarrFormat
 from advisor.plan.errors import AdvisorError
+from advisor.plan.location import parse_url
 from advisor.plan.schema import Schema
+
+_SECRET_WORDS = ("secret", "key", "token", "password", "credential", "sas")
+"""Storage options never printed in a snippet (credentials come from the environment)."""
 
 
 def encoding_snippet(
@@ -15,8 +21,13 @@ def encoding_snippet(
     shards: Mapping[str, int] | None,
     codec: CodecSpec,
     zarr_format: ZarrFormat = 3,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> str:
     """Python that rechunks ``ds`` to ``chunks`` (in ``shards``) and writes it with ``codec``.
+
+    When the schema's source is a URL (``s3://...``), the snippet opens that URL with xarray
+    and writes the copy beside it (``<name>.rechunked.zarr``), with ``storage_options`` as
+    given (credentials left out: they come from the environment, as the advisor's did).
 
     Examples
     --------
@@ -45,7 +56,28 @@ def encoding_snippet(
     head, expression = codec.snippet(zarr_format)
     chunk_text = ", ".join(f'"{d}": {c}' for d, c in chunks.items())
     names = repr(list(schema.variables)) if schema.variables else "ds.data_vars"
-    lines = [head, ""] if head else []
+    url = parse_url(schema.name) if schema.name else None
+    lines = [head] if head else []
+    out, options = '"out.zarr"', ""
+    if url is not None:
+        shown = {
+            k: v
+            for k, v in (storage_options or {}).items()
+            if not any(word in k.lower() for word in _SECRET_WORDS)
+        }
+        stem = url.name.removesuffix(".zarr")
+        out, options = (
+            f'"{url.with_name(stem + ".rechunked.zarr")}"',
+            ", storage_options=storage_options",
+        )
+        lines += [
+            "import xarray as xr",
+            "",
+            f"storage_options = {json.dumps(shown)}  # credentials: from the environment",
+            f'ds = xr.open_zarr("{url}", storage_options=storage_options)',
+        ]
+    if lines:
+        lines.append("")
     lines.append(f"chunks = {{{chunk_text}}}")
     if shards is not None:
         shard_text = ", ".join(f'"{d}": {c}' for d, c in shards.items())
@@ -70,7 +102,7 @@ def encoding_snippet(
         "    }",
         f"    for name in {names}",
         "}",
-        f'ds.to_zarr("out.zarr", mode="w-", encoding=encoding, zarr_format={zarr_format}, '
-        "consolidated=True)",
+        f'ds.to_zarr({out}, mode="w-", encoding=encoding, zarr_format={zarr_format}, '
+        f"consolidated=True{options})",
     ]
     return "\n".join(lines)
