@@ -11,6 +11,13 @@ decodes real sample blocks with numcodecs, in one thread as zarr-python does.
 
 The constants are fitted to the timings by :func:`advisor.plan.fit.fit_profile`
 (pure); this module does the I/O and the timing.
+
+On an object store (a URL but ``file://``) the requests are measured first, on their own
+(:func:`advisor.run.probe_store.probe_store`: first-byte latency, per-stream and total
+bandwidth, the concurrency that still helps); those constants are kept and the reads fit the
+per-chunk overhead only. Fewer accesses are timed there (:data:`OBJECT_ACCESSES`: no layout
+of a thousand chunks), so a calibration against a store 20 ms away takes well under a minute.
+Every profile records the store's backend, its endpoint host and the zarr version.
 """
 
 from __future__ import annotations
@@ -30,9 +37,10 @@ import numpy as np
 from advisor.plan.codecs import DEFAULT_CODEC, CodecSpec
 from advisor.plan.cost.scores import score
 from advisor.plan.errors import AdvisorError
-from advisor.plan.fit import Calibration, Timing, fit_profile, with_predictions
+from advisor.plan.fit import READ_CONSTANTS, Calibration, Timing, fit_profile, with_predictions
 from advisor.plan.patterns import REDUCTIONS, parse_pattern
 from advisor.plan.profile import PRESETS, CodecSpeed, StorageProfile
+from advisor.run.probe_store import backend_of, is_object_store, probe_store, zarr_version
 from advisor.run.scratch import calibration_folder, consolidated_quietly
 from advisor.store.encoding import numcodecs_compressor
 
@@ -79,6 +87,22 @@ ACCESSES: tuple[tuple[str, str], ...] = (
 )
 """(layout, pattern) pairs timed: single chunks of five sizes, reads of 16 to 1271 chunks, and
 Dask reductions of 1 to 186 chunks."""
+
+OBJECT_ACCESSES: tuple[tuple[str, str], ...] = (
+    ("whole", "map"),
+    ("steps", "map"),
+    ("series", "point-series"),
+    ("steps", "point-series"),
+    ("series", "map"),
+    ("whole", "full-scan"),
+    ("whole", "resample"),
+    ("steps", "full-scan"),
+    ("steps", "resample"),
+)
+"""The pairs timed on an object store, whose latency, bandwidth and concurrency the store probe
+measures: three layouts (each one costs a few dozen requests of metadata to write), single
+chunks, reads of 6 to 186 chunks (the 1271 chunks of ``points`` would take
+half a minute at 20 ms a request) and Dask reductions of 1 to 186 chunks."""
 
 CODECS: tuple[str, ...] = (
     str(DEFAULT_CODEC),
@@ -127,6 +151,13 @@ def calibrate(
     a temporary folder on the local disk), computing on ``client`` (the current Dask client
     when None). ``hours`` of the sample are written (the layouts' time chunks are clipped to
     it). Everything written is removed at the end.
+
+    On an object store the request constants come from the store probe
+    (:func:`advisor.run.probe_store.probe_store`, kept in :attr:`Calibration.probe`): ``latency``
+    (first-byte, median), ``bandwidth`` (all requests together, at the concurrency that still
+    helps) and ``concurrency`` (that concurrency, at most zarr's ``async.concurrency``); the
+    reads then fit ``request_overhead`` alone. The profile records ``backend``, ``endpoint``
+    and ``zarr_version``.
     """
     from distributed import default_client
 
@@ -135,7 +166,13 @@ def calibrate(
     client = client or default_client()
     started = time.perf_counter()
     threads = max(1, sum(client.nthreads().values()))
+    remote = is_object_store(store)
+    accesses = OBJECT_ACCESSES if remote else ACCESSES
+    probe, endpoint = None, ""
     with calibration_folder(store) as (root, label), consolidated_quietly():
+        if remote:
+            probe, endpoint = probe_store(str(root))
+            logger.debug("store probed after %.1f s", time.perf_counter() - started)
         blocks = _blocks()
         speeds = [_codec_speed(spec, blocks) for spec in specs if spec.family != "none"]
         logger.debug("codecs timed after %.1f s", time.perf_counter() - started)
@@ -149,17 +186,24 @@ def calibrate(
             reduce_speed=reduce_speed,
             group_grid=grid,
         ).for_codec(DEFAULT_CODEC)
-        paths = _write_layouts(_sample(hours), root, hours)
+        if probe is not None:
+            base = base.with_overrides(**probe.profile_values(base.concurrency))
+        paths = _write_layouts(_sample(hours), root, hours, {layout for layout, _ in accesses})
         logger.debug("layouts written after %.1f s", time.perf_counter() - started)
         timings = []
-        for layout, pattern in ACCESSES:
+        for layout, pattern in accesses:
             timings.append(_time_access(paths[layout], layout, pattern, base, repeats, hours))
             logger.debug(
                 "%s on %s timed after %.1f s", pattern, layout, time.perf_counter() - started
             )
         trivial = trivial_task_overhead(client)
-    profile = fit_profile(base, timings, trivial).with_overrides(
-        name="calibrated", calibrated=_describe(label, client, threads)
+    free = ("request_overhead",) if remote else READ_CONSTANTS
+    profile = fit_profile(base, timings, trivial, free=free).with_overrides(
+        name="calibrated",
+        calibrated=_describe(label, client, threads),
+        backend=backend_of(store),
+        endpoint=endpoint,
+        zarr_version=zarr_version(),
     )
     return Calibration(
         profile=profile,
@@ -167,6 +211,7 @@ def calibrate(
         trivial_task_overhead=trivial,
         store=label,
         elapsed=time.perf_counter() - started,
+        probe=probe,
     )
 
 
@@ -263,13 +308,18 @@ def _zarr_concurrency() -> int:
     return max(1, int(zarr.config.get("async.concurrency") or 10))
 
 
-def _write_layouts(ds: xr.Dataset, root: str | Path, hours: int) -> dict[str, str | Path]:
-    """The month written once per chunking of :data:`LAYOUTS` (zarr 3, the default codec, the
-    encoding :func:`advisor.run.workloads.save` gives; from memory, so no Dask task writes)."""
+def _write_layouts(
+    ds: xr.Dataset, root: str | Path, hours: int, names: set[str]
+) -> dict[str, str | Path]:
+    """The month written once per chunking of :data:`LAYOUTS` in ``names`` (zarr 3, the default
+    codec, the encoding :func:`advisor.run.workloads.save` gives; from memory, so no Dask task
+    writes)."""
     from advisor.store.encoding import encoding_for
 
     paths: dict[str, str | Path] = {}
     for name, chunks in LAYOUTS.items():
+        if name not in names:
+            continue
         path = root / f"{name}.zarr" if isinstance(root, Path) else f"{root}/{name}.zarr"
         clipped = _clip(chunks, hours)
         encoding = encoding_for([VARIABLE], clipped, DEFAULT_CODEC, 3, ds[VARIABLE].dtype.itemsize)
@@ -332,11 +382,9 @@ def _time_access(
 
 
 def _describe(label: str, client: Client, threads: int) -> str:
-    import zarr
-
     workers = len(client.nthreads())
     when = datetime.datetime.now().isoformat(timespec="minutes")
     return (
         f"{when} on {label}: {workers} Dask worker(s), {threads} thread(s) in all, "
-        f"zarr {zarr.__version__}"
+        f"zarr {zarr_version()}"
     )
