@@ -215,7 +215,7 @@ def fit_profile(
     reads (with the decode speed measured per codec kept and the rest of ``base``); Dask's per-task and per-computation
     overheads and the grouping's overhead from what the scans and resamples
     took beyond their reads and their grouped reduction (whose speed per block
-    shape, :func:`advisor.run.calibrate.group_reduction_grid`, is measured
+    shape, :func:`advisor.run.machine_speeds.group_reduction_grid`, is measured
     directly and kept). A fit of zero falls back on the floors of
     :data:`FLOORS`, and the task overhead on ``trivial_task``.
     """
@@ -264,15 +264,16 @@ def _probe_rows(probe: StoreProbe | None) -> list[tuple[str, str]]:
     Examples
     --------
     >>> _probe_rows(StoreProbe(0.021, 2e8, 5e8, 8, 16e6, {1: 45.0}, whole_get=0.042))[0]
-    ('first-byte latency', '21 ms per GET (median of small ranged GETs, beyond their CPU)')
+    ('first-byte latency', '21 ms per GET (small ranged GETs beyond their CPU: lower quartile)')
     """
     if probe is None:
         return []
     size, secs = human_readable_size, format_seconds
     levels = ", ".join(f"{c}: {r:.0f}/s" for c, r in sorted(probe.throughput.items()))
     return [
-        ("first-byte latency", f"{secs(probe.latency)} per GET (median of small ranged GETs, "
-         "beyond their CPU)"),
+        ("first-byte latency", f"{secs(probe.latency)} per GET (small ranged GETs beyond their "
+         "CPU: lower quartile)"),
+        ("median wait", f"{secs(probe.median_latency)} per GET"),
         ("request CPU", f"{secs(probe.request_cpu)} per GET (signing, parsing)"),
         ("GET of a whole object", f"{secs(probe.whole_get)} ({probe.round_trips:g} round trips)"),
         ("per-stream bandwidth", f"{size(probe.stream_bandwidth)}/s (one GET)"),

@@ -3,15 +3,20 @@
 :mod:`advisor.run.probe_store` times GETs through the store zarr reads (zarr's ``FsspecStore``);
 this module turns the timings into the profile's ``latency``, ``bandwidth`` and ``concurrency``:
 
-- the first-byte *latency* is the median wait of small ranged GETs, one after another (each
-  GET's wall seconds less the CPU seconds the process spent on it: requests in flight overlap
-  their waits, not their CPU, which the profile's ``request_overhead`` prices);
+- the first-byte *latency* is the lower quartile of the waits of small ranged GETs, one after
+  another (each GET's wall seconds less the CPU seconds the process spent on it: requests in
+  flight overlap their waits, not their CPU, which the profile's ``request_overhead`` prices).
+  A busy client (other processes on its cores) only ever adds to a wait, so the lower quartile
+  tracks the store where the median tracks the machine's load; on a quiet client the two agree
+  within a few percent (:attr:`StoreProbe.median_latency` keeps the median);
 - the *per-stream bandwidth* is one large ranged GET's bytes over its seconds beyond the latency;
 - the *concurrency that still helps* is read off small GETs timed at 1, 2, 4, ... in flight
   (:func:`choose_concurrency`: the last level whose throughput still gains over the one before);
 - the profile's *bandwidth* is what the cost model means by it (stored bytes per second of all
   requests together, :mod:`advisor.plan.cost.scores`): the large object read as that many
-  concurrent ranged GETs, its bytes over the seconds beyond one latency.
+  concurrent ranged GETs, its bytes over the seconds beyond one latency, and never less than
+  one stream's (a client whose concurrent GETs share one CPU may gain nothing from them, but
+  a read of one chunk still gets the stream's rate).
 """
 
 from __future__ import annotations
@@ -53,12 +58,13 @@ class StoreProbe:
     """
 
     latency: float
-    """Seconds a small ranged GET waits beyond the CPU the process spends on it (the median,
-    one after another): the first-byte latency."""
+    """Seconds a small ranged GET waits beyond the CPU the process spends on it (the lower
+    quartile, one after another): the first-byte latency."""
     stream_bandwidth: float
     """Bytes per second of one large ranged GET, beyond its latency."""
     bandwidth: float
-    """Bytes per second of the large object read as :attr:`concurrency` ranged GETs at once."""
+    """Bytes per second of the large object read as :attr:`concurrency` ranged GETs at once
+    (at least :attr:`stream_bandwidth`)."""
     concurrency: int
     """The most requests in flight that still help (:func:`choose_concurrency`)."""
     large_bytes: float
@@ -66,8 +72,10 @@ class StoreProbe:
     throughput: dict[int, float] = field(default_factory=dict)
     """Requests in flight -> small GETs per second at that level (:func:`level_requests` each)."""
     whole_get: float = 0.0
-    """Seconds an unranged GET of the small object waits through the store (what zarr does per
-    chunk; a client that asks the size first makes it two round trips)."""
+    """Seconds an unranged GET of the small object waits through the store, the median (what
+    zarr does per chunk; a client that asks the size first makes it two round trips)."""
+    median_latency: float = 0.0
+    """The median of the same waits (above :attr:`latency` by the client's scheduling noise)."""
     request_cpu: float = 0.0
     """CPU seconds the process spent per small GET (the median): signing, parsing."""
     seconds: float = 0.0
@@ -75,14 +83,16 @@ class StoreProbe:
 
     @property
     def round_trips(self) -> float:
-        """Round trips an unranged GET costs, :attr:`whole_get` over :attr:`latency`.
+        """Round trips an unranged GET costs, :attr:`whole_get` over :attr:`median_latency`
+        (both medians; :attr:`latency` when no median was kept).
 
         Examples
         --------
         >>> StoreProbe(0.02, 1e8, 1e8, 4, 1e6, whole_get=0.041).round_trips
         2.0
         """
-        return round(self.whole_get / self.latency, 1) if self.latency > 0 else 0.0
+        one = self.median_latency or self.latency
+        return round(self.whole_get / one, 1) if one > 0 else 0.0
 
     def profile_values(self, max_concurrency: int) -> dict[str, float | int]:
         """The profile's request constants: ``latency``, ``bandwidth`` (all requests together)
@@ -134,14 +144,18 @@ def choose_concurrency(throughput: dict[int, float], min_gain: float = MIN_GAIN)
 
 
 def first_byte_latency(seconds: Sequence[float]) -> float:
-    """The median of small GETs' seconds.
+    """The lower quartile of small GETs' waits (one GET: its wait).
 
     Examples
     --------
-    >>> first_byte_latency([0.021, 0.020, 0.090, 0.022])
-    0.0215
+    >>> first_byte_latency([0.021, 0.020, 0.090, 0.022, 0.035, 0.020, 0.060, 0.021])
+    0.02075
+    >>> first_byte_latency([0.02])
+    0.02
     """
-    return float(statistics.median(seconds))
+    if len(seconds) < 2:
+        return float(seconds[0])
+    return float(statistics.quantiles(seconds, n=4, method="inclusive")[0])
 
 
 def transfer_bandwidth(nbytes: float, seconds: float, latency: float) -> float:
@@ -179,16 +193,20 @@ def store_probe(
     >>> p = store_probe([0.02] * 5, [0.04] * 3, 0.1, {1: 50, 2: 100, 4: 105}, 0.06, 16e6)
     >>> p.latency, p.concurrency, round(p.stream_bandwidth), round(p.bandwidth), p.round_trips
     (0.02, 2, 200000000, 400000000, 2.0)
+    >>> round(store_probe([0.02], [], 0.1, {1: 50}, 0.3, 16e6).bandwidth)  # no worse than one stream
+    200000000
     """
     latency = first_byte_latency(latencies)
+    stream = transfer_bandwidth(large_bytes, stream_seconds, latency)
     return StoreProbe(
         latency=latency,
-        stream_bandwidth=transfer_bandwidth(large_bytes, stream_seconds, latency),
-        bandwidth=transfer_bandwidth(large_bytes, parallel_seconds, latency),
+        stream_bandwidth=stream,
+        bandwidth=max(stream, transfer_bandwidth(large_bytes, parallel_seconds, latency)),
         concurrency=choose_concurrency(throughput),
         large_bytes=large_bytes,
         throughput=dict(throughput),
-        whole_get=first_byte_latency(whole_gets) if whole_gets else 0.0,
+        whole_get=float(statistics.median(whole_gets)) if whole_gets else 0.0,
+        median_latency=float(statistics.median(latencies)),
         request_cpu=float(statistics.median(cpu)) if cpu else 0.0,
         seconds=elapsed,
     )

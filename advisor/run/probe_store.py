@@ -6,17 +6,19 @@ one (16 MiB) through zarr's :class:`zarr.storage.FsspecStore` and, on zarr's own
 (``zarr.core.sync.sync``, where zarr's reads run), times
 
 - 20 ranged GETs of the small object one after another and 5 unranged ones (what zarr asks
-  for a whole chunk): the first-byte latency is the seconds a GET waits, its wall seconds less
-  the CPU seconds this process spends meanwhile (``time.process_time``: signing the request,
-  parsing the answer), which the profile prices apart as ``request_overhead`` since requests in
-  flight overlap their waits but not their CPU;
+  for a whole chunk): the first-byte latency is the seconds a GET waits (the lower quartile,
+  :mod:`advisor.plan.store_probe` says why), its wall seconds less the CPU seconds this
+  process spends meanwhile (``time.process_time``: signing the request, parsing the answer),
+  which the profile prices apart as ``request_overhead``: requests in flight overlap their
+  waits but not their CPU;
 - the large object in one ranged GET, the best of two (per-stream bandwidth);
 - small GETs at 1, 2, 4, 8, 16 and 32 in flight (``asyncio.gather`` under a semaphore; 16 of
-  them per level, or two rounds of the level);
-- the large object as as many ranged GETs at once as still help (the total bandwidth).
+  them per level, or two rounds of the level), up to the first level that no longer helps;
+- the large object as as many ranged GETs at once as still help, the best of two (the total
+  bandwidth).
 
 :func:`advisor.plan.store_probe.store_probe` turns the timings into figures. Against a
-server 20 ms away the probe takes about 3 s. The objects stay in the calibration folder,
+server 20 ms away the probe takes about 4 s. The objects stay in the calibration folder,
 which :func:`advisor.run.scratch.calibration_folder` removes.
 """
 
@@ -25,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -188,16 +191,20 @@ async def _measure(
     ranged = [await _waited(small_get) for _ in range(latency_gets)]
     whole = [await _waited(lambda: get(small)) for _ in range(5)]
     stream = min([(await _waited(lambda: get(large, 0, large_bytes)))[0] for _ in range(2)])
-    throughput = {}
-    for level in levels:
+    throughput: dict[int, float] = {}
+    for level in levels:  # up to the first level that no longer helps
         n = level_requests(level, least)
         throughput[level] = n / await _batch(small_get, n, level)
+        if choose_concurrency(throughput) < level:
+            break
     concurrency = choose_concurrency(throughput)
     edges = np.linspace(0, large_bytes, concurrency + 1).astype(int).tolist()
     parts = list(itertools.pairwise(edges))
-    started = time.perf_counter()
-    await asyncio.gather(*(get(large, a, b) for a, b in parts))
-    parallel = time.perf_counter() - started
+    parallel = math.inf
+    for _ in range(2):
+        started = time.perf_counter()
+        await asyncio.gather(*(get(large, a, b) for a, b in parts))
+        parallel = min(parallel, time.perf_counter() - started)
     return {
         "latencies": [wall - cpu for wall, cpu in ranged],
         "cpu": [cpu for _, cpu in ranged],
