@@ -43,6 +43,7 @@ def test_calibrate_on_s3_measures_the_injected_latency(
     store = f"{s3.bucket}/calib"
     # no --scheduler: a LocalCluster whose workers inherit the AWS variables the fixture set
     args = ["calibrate", "--store", store, "--hours", "24", "--repeats", "1", "--codec", "zstd:3"]
+    # (the default codec, which the layouts use, is measured beside the one asked for)
     code, out, err = run_cli([*args, "--json"], capsys)
     assert code == 0, err
     data = json.loads(out)
@@ -60,6 +61,7 @@ def test_calibrate_on_s3_measures_the_injected_latency(
     assert timed == list(LEVELS[: len(timed)]) and probe["concurrency"] in timed
     assert probe["whole_get"] >= 0.8 * probe["latency"]  # an unranged GET: at least one round trip
     assert {t["layout"] for t in data["timings"]} == {"whole", "steps", "series"}
+    assert [c["codec"] for c in profile["codec_speeds"]] == ["blosc:zstd:3:shuffle", "zstd:3"]
     assert s3.counts["GET"] > 0 and s3.counts["PUT"] > 0
     fs = s3fs.S3FileSystem(**s3.storage_options())
     assert fs.find(store) == []  # the calibration's objects are gone
