@@ -161,6 +161,7 @@ def test_profile_round_trips_with_codec_speeds(tmp_path: Path) -> None:
             "group_grid",
         ),
         ('{"warp": 9}', "unknown storage profile constant"),  # unknown constant
+        ('{"endpoint": 9000}', "endpoint must be text"),  # a store field that is not text
         ("[1, 2]", "must be an object"),  # not an object
         ("{", "not valid JSON"),  # not JSON
     ],
@@ -208,6 +209,11 @@ def test_calibration_on_a_temp_store(tmp_path: Path, local_client) -> None:
     assert {t.kind for t in result.timings} == {"read", "scan"}
     assert result.trivial_task_overhead > 0
     assert list(store.iterdir()) == []  # the calibration stores are gone
+    import zarr
+
+    assert (profile.backend, profile.endpoint) == ("local", "")  # a folder: no endpoint
+    assert profile.zarr_version == zarr.__version__ and result.probe is None
+    assert ("store", f"local disk, zarr {zarr.__version__}") in result.constants()
     path = save_profile(profile, tmp_path / "profile.json")
     assert load_profile(str(path)) == profile
     json.dumps(result.to_dict())
@@ -225,7 +231,8 @@ def test_calibrate_command_saves_a_profile_that_recommend_uses(
     shape = ["--shape", "time=8760,latitude=121,longitude=161"]
     code, out, err = run_cli(["recommend", *shape, "-p", "map", "--json"], capsys)
     assert code == 0, err
-    assert json.loads(out)["profile_origin"] == str(default_profile_path().resolve())
+    origin = json.loads(out)["profile_origin"]
+    assert origin.startswith(f"{default_profile_path().resolve()} (measured on local disk, zarr ")
     code, out, err = run_cli(["recommend", *shape, "-p", "map"], capsys)
     assert f"profile:{default_profile_path().resolve()}" in "".join(out.split())
 

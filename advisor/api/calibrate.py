@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from advisor.plan.codecs import CodecSpec
 from advisor.plan.fit import Calibration
 from advisor.run.calibrate import CODECS, HOURS, check_calibration
 from advisor.run.calibrate import calibrate as measure
@@ -37,7 +38,11 @@ def calibrate(
     ----------
     store
         A folder or fsspec URL to measure (default: a temporary folder on the local disk).
-        Everything written there is removed afterwards.
+        Everything written there is removed afterwards. On an object store (a URL but
+        ``file://``) the first-byte latency, the bandwidth and the concurrency that still
+        helps are measured by GETs of their own (:attr:`Calibration.probe`,
+        :func:`advisor.run.probe_store.probe_store`). The profile records the store's
+        ``backend``, ``endpoint`` host and ``zarr_version``.
     profile
         Where to save the profile (default: ``ADVISOR_PROFILE`` when it names a file,
         else ``profile.json`` in the user's config folder,
@@ -57,6 +62,8 @@ def calibrate(
     Bad options (and a profile path that is a folder) are refused before any cluster starts.
     """
     check_calibration(repeats, hours)
+    for codec in codecs:
+        CodecSpec.parse(codec)
     target = calibration_path(profile) if save else None
     check_store(store)
     if progress is not None:

@@ -23,6 +23,7 @@ import numpy as np
 from advisor.plan.codecs import DEFAULT_CODEC
 from advisor.plan.cost.scores import TERMS, rates
 from advisor.plan.profile import StorageProfile
+from advisor.plan.store_probe import StoreProbe
 from advisor.plan.units import format_seconds, human_readable_size
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,10 @@ FLOORS: dict[str, float] = {
     "group_overhead": 1e-4,
 }
 """Smallest rate kept per term (a rate fitted to zero would make the profile invalid)."""
+
+READ_CONSTANTS: tuple[str, ...] = ("request_overhead", "latency", "bandwidth")
+"""The constants the reads fit on a local disk (on an object store the store probe measures
+the latency and bandwidth, :mod:`advisor.plan.store_probe`, and the reads fit the first alone)."""
 
 TimingKind = Literal["read", "scan"]
 """A read through zarr-python, or a scan or resample on Dask."""
@@ -80,6 +85,8 @@ class Calibration:
     elapsed: float
     saved_to: str | None = None
     """The profile file written, when the profile was saved."""
+    probe: StoreProbe | None = None
+    """The object store's requests, timed on their own (None on a local disk)."""
 
     def errors(self) -> np.ndarray:
         """``predicted / measured`` per timing."""
@@ -100,6 +107,7 @@ class Calibration:
         """The fitted constants as ``(name, value with unit)`` rows."""
         size, secs = human_readable_size, format_seconds
         p = self.profile
+        probed = ", or fewer if more do not help" if self.probe is not None else ""
         return [
             ("request overhead", f"{secs(p.request_overhead)} per chunk"),
             ("latency", f"{secs(p.latency)} per request"),
@@ -107,13 +115,15 @@ class Calibration:
             ("decode speed", f"{size(p.decode_speed)}/s per thread ({DEFAULT_CODEC.label})"),
             ("compression ratio", f"{p.compression_ratio:.3g} ({DEFAULT_CODEC.label})"),
             ("threads", f"{p.threads} (Dask threads and decode threads)"),
-            ("requests in flight", f"{p.concurrency} (zarr's async.concurrency)"),
+            ("requests in flight", f"{p.concurrency} (zarr's async.concurrency{probed})"),
             ("Dask task overhead", f"{secs(p.task_overhead)} per task"),
             ("trivial Dask task", f"{secs(self.trivial_task_overhead)} per task"),
             ("Dask computation", f"{secs(p.compute_overhead)} per scan or resample"),
             ("grouping", f"{secs(p.group_overhead)} more per resample"),
             ("reduction speed", f"{size(p.reduce_speed)}/s per thread (flox, in cache)"),
             ("grouped reduction slowdown", _grid_text(p)),
+            ("store", p.measured_on() or "not recorded"),
+            *_probe_rows(self.probe),
         ]
 
     def to_dict(self) -> dict[str, Any]:
@@ -128,6 +138,8 @@ class Calibration:
         }
         if self.saved_to is not None:
             out["saved_to"] = self.saved_to
+        if self.probe is not None:
+            out["probe"] = self.probe.to_dict()
         return out
 
 
@@ -191,15 +203,19 @@ def profile_from_rates(base: StorageProfile, values: np.ndarray, **extra: Any) -
 
 
 def fit_profile(
-    base: StorageProfile, timings: Sequence[Timing], trivial_task: float
+    base: StorageProfile,
+    timings: Sequence[Timing],
+    trivial_task: float,
+    free: Sequence[str] = READ_CONSTANTS,
 ) -> StorageProfile:
     """Fit the read constants to the reads, then the Dask task overhead to the scans.
 
-    The request overhead, latency and bandwidth come from the reads (with the
-    decode speed measured per codec kept); Dask's per-task and per-computation
+    The read constants ``free`` (the request overhead, latency and bandwidth; on an object
+    store, whose probe measured the other two, the request overhead alone) come from the
+    reads (with the decode speed measured per codec kept and the rest of ``base``); Dask's per-task and per-computation
     overheads and the grouping's overhead from what the scans and resamples
     took beyond their reads and their grouped reduction (whose speed per block
-    shape, :func:`advisor.run.calibrate.group_reduction_grid`, is measured
+    shape, :func:`advisor.run.machine_speeds.group_reduction_grid`, is measured
     directly and kept). A fit of zero falls back on the floors of
     :data:`FLOORS`, and the task overhead on ``trivial_task``.
     """
@@ -208,9 +224,11 @@ def fit_profile(
     index = {name: i for i, name in enumerate(TERMS)}
     fitted = rates(base)
     if reads:
-        free = [index["request_overhead"], index["latency"], index["bandwidth"]]
         fitted = fit_rates(
-            np.array([t.terms for t in reads]), np.array([t.seconds for t in reads]), fitted, free
+            np.array([t.terms for t in reads]),
+            np.array([t.seconds for t in reads]),
+            fitted,
+            [index[name] for name in free],
         )
     if scans:
         fitted = fit_rates(
@@ -238,6 +256,30 @@ def with_predictions(timings: Sequence[Timing], profile: StorageProfile) -> tupl
     return tuple(
         dataclasses.replace(t, predicted=float(np.asarray(t.terms) @ fitted)) for t in timings
     )
+
+
+def _probe_rows(probe: StoreProbe | None) -> list[tuple[str, str]]:
+    """The store probe's figures as rows of :meth:`Calibration.constants` (none without one).
+
+    Examples
+    --------
+    >>> _probe_rows(StoreProbe(0.021, 2e8, 5e8, 8, 16e6, {1: 45.0}, whole_get=0.042))[0]
+    ('first-byte latency', '21 ms per GET (small ranged GETs beyond their CPU: lower quartile)')
+    """
+    if probe is None:
+        return []
+    size, secs = human_readable_size, format_seconds
+    levels = ", ".join(f"{c}: {r:.0f}/s" for c, r in sorted(probe.throughput.items()))
+    return [
+        ("first-byte latency", f"{secs(probe.latency)} per GET (small ranged GETs beyond their "
+         "CPU: lower quartile)"),
+        ("median wait", f"{secs(probe.median_latency)} per GET"),
+        ("request CPU", f"{secs(probe.request_cpu)} per GET (signing, parsing)"),
+        ("GET of a whole object", f"{secs(probe.whole_get)} ({probe.round_trips:g} round trips)"),
+        ("per-stream bandwidth", f"{size(probe.stream_bandwidth)}/s (one GET)"),
+        ("total bandwidth", f"{size(probe.bandwidth)}/s ({probe.concurrency} GETs at once)"),
+        ("concurrency that helps", f"{probe.concurrency} (small GETs per second: {levels})"),
+    ]  # fmt: skip
 
 
 def _grid_text(profile: StorageProfile) -> str:

@@ -29,7 +29,12 @@ PROFILE_ENV = "ADVISOR_PROFILE"
 BUILT_IN = "built-in local defaults"
 """How reports name the ``local`` preset when no calibration is in use."""
 
-_TEXT_FIELDS = frozenset({"name", "calibrated", "codec_speeds", "group_grid"})
+_TEXT_FIELDS = frozenset(
+    {"name", "calibrated", "codec_speeds", "group_grid", "backend", "endpoint", "zarr_version"}
+)
+
+_LABELS = frozenset({"calibrated", "backend", "endpoint", "zarr_version"})
+"""The text fields that must hold a string."""
 
 GROUP_GRID: tuple[tuple[float, float, float], ...] = tuple(
     (t, b, s)
@@ -108,6 +113,8 @@ class StorageProfile:
     8
     >>> StorageProfile.from_json(local.to_json()) == local
     True
+    >>> StorageProfile.from_json('{"latency": 0.02}').backend  # files older than the field
+    ''
     """
 
     name: str = "local"
@@ -173,9 +180,23 @@ class StorageProfile:
     calibrated: str = ""
     """When, where and on which store the constants were measured ("" for a preset)."""
 
+    backend: str = ""
+    """The calibrated store's kind: its URL scheme (``s3``, ``gs``, ``memory``, ...), ``local``
+    for a folder ("" for a preset)."""
+
+    endpoint: str = ""
+    """The host (and port) the calibrated object store answered from, e.g.
+    ``s3.us-east-1.amazonaws.com`` or ``127.0.0.1:9000`` ("" for a folder or a preset)."""
+
+    zarr_version: str = ""
+    """The zarr-python that read the calibrated store ("" for a preset): how many requests a
+    read makes, and how many at once, depends on it."""
+
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
+            if f.name in _LABELS and not isinstance(value, str):
+                raise AdvisorError(f"storage profile {self.name!r}: {f.name} must be text")
             if f.name in _TEXT_FIELDS:
                 continue
             if isinstance(value, bool) or not (
@@ -193,6 +214,25 @@ class StorageProfile:
         for name in ("concurrency", "threads"):
             if int(getattr(self, name)) != getattr(self, name):
                 raise AdvisorError(f"storage profile {self.name!r}: {name} must be a whole number")
+
+    def measured_on(self) -> str:
+        """Where the constants were measured, for reports: backend, endpoint and zarr version.
+
+        Examples
+        --------
+        >>> StorageProfile(backend="s3", endpoint="127.0.0.1:9000", zarr_version="3.1.6").measured_on()
+        's3 at 127.0.0.1:9000, zarr 3.1.6'
+        >>> StorageProfile(backend="local", zarr_version="3.1.6").measured_on()
+        'local disk, zarr 3.1.6'
+        >>> StorageProfile.preset("object-store").measured_on()
+        ''
+        """
+        if not self.backend:
+            return ""
+        where = "local disk" if self.backend == "local" else self.backend
+        if self.endpoint:
+            where += f" at {self.endpoint}"
+        return f"{where}, zarr {self.zarr_version}" if self.zarr_version else where
 
     def group_slowdown(self, time_steps: np.ndarray, block_bytes: np.ndarray) -> np.ndarray:
         """The grouped reduction's slowdown for blocks of ``time_steps`` and ``block_bytes``:

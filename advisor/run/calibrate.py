@@ -11,6 +11,13 @@ decodes real sample blocks with numcodecs, in one thread as zarr-python does.
 
 The constants are fitted to the timings by :func:`advisor.plan.fit.fit_profile`
 (pure); this module does the I/O and the timing.
+
+On an object store (a URL but ``file://``) the requests are measured first, on their own
+(:func:`advisor.run.probe_store.probe_store`: first-byte latency, per-stream and total
+bandwidth, the concurrency that still helps); those constants are kept and the reads fit the
+per-chunk overhead only. Fewer accesses are timed there (:data:`OBJECT_ACCESSES`: no layout
+of a thousand chunks), so a calibration against a store 20 ms away takes well under a minute.
+Every profile records the store's backend, its endpoint host and the zarr version.
 """
 
 from __future__ import annotations
@@ -30,9 +37,11 @@ import numpy as np
 from advisor.plan.codecs import DEFAULT_CODEC, CodecSpec
 from advisor.plan.cost.scores import score
 from advisor.plan.errors import AdvisorError
-from advisor.plan.fit import Calibration, Timing, fit_profile, with_predictions
+from advisor.plan.fit import READ_CONSTANTS, Calibration, Timing, fit_profile, with_predictions
 from advisor.plan.patterns import REDUCTIONS, parse_pattern
 from advisor.plan.profile import PRESETS, CodecSpeed, StorageProfile
+from advisor.run.machine_speeds import group_reduction_grid, trivial_task_overhead
+from advisor.run.probe_store import backend_of, is_object_store, probe_store, zarr_version
 from advisor.run.scratch import calibration_folder, consolidated_quietly
 from advisor.store.encoding import numcodecs_compressor
 
@@ -80,6 +89,21 @@ ACCESSES: tuple[tuple[str, str], ...] = (
 """(layout, pattern) pairs timed: single chunks of five sizes, reads of 16 to 1271 chunks, and
 Dask reductions of 1 to 186 chunks."""
 
+OBJECT_ACCESSES: tuple[tuple[str, str], ...] = (
+    ("whole", "map"),
+    ("steps", "map"),
+    ("series", "point-series"),
+    ("steps", "point-series"),
+    ("series", "map"),
+    ("whole", "full-scan"),
+    ("whole", "resample"),
+    ("steps", "full-scan"),
+    ("steps", "resample"),
+)
+"""The pairs timed on an object store (whose requests the store probe measures): three layouts,
+single chunks, reads of 6 to 186 chunks (not the 1271 of ``points``: half a minute at 20 ms a
+request) and Dask reductions of 1 to 186 chunks."""
+
 CODECS: tuple[str, ...] = (
     str(DEFAULT_CODEC),
     "blosc:lz4:5:shuffle",
@@ -91,12 +115,6 @@ CODECS: tuple[str, ...] = (
 
 BLOCK_HOURS = 24
 """Time steps of the sample blocks the codecs are timed on (one day of the full grid)."""
-
-GROUP_TIMES: tuple[int, ...] = (24, 744, 2232, 8760)
-"""Time steps of the blocks flox's grouped reduction is timed on (a day to a year of hours)."""
-
-GROUP_BYTES: tuple[float, ...] = (2.5e6, 10e6, 40e6, 100e6)
-"""Sizes of those blocks: from inside the caches to the top of the chunk band."""
 
 
 def check_calibration(repeats: int, hours: int) -> None:
@@ -127,6 +145,13 @@ def calibrate(
     a temporary folder on the local disk), computing on ``client`` (the current Dask client
     when None). ``hours`` of the sample are written (the layouts' time chunks are clipped to
     it). Everything written is removed at the end.
+
+    On an object store the request constants come from the store probe
+    (:func:`advisor.run.probe_store.probe_store`, kept in :attr:`Calibration.probe`): ``latency``
+    (first-byte: the lower quartile of small GETs' waits), ``bandwidth`` (all requests together, at the concurrency that still
+    helps) and ``concurrency`` (that concurrency, at most zarr's ``async.concurrency``); the
+    reads then fit ``request_overhead`` alone. The profile records ``backend``, ``endpoint``
+    and ``zarr_version``.
     """
     from distributed import default_client
 
@@ -135,12 +160,18 @@ def calibrate(
     client = client or default_client()
     started = time.perf_counter()
     threads = max(1, sum(client.nthreads().values()))
+    remote = is_object_store(store)
+    accesses = OBJECT_ACCESSES if remote else ACCESSES
+    probe, endpoint = None, ""
     with calibration_folder(store) as (root, label), consolidated_quietly():
         blocks = _blocks()
         speeds = [_codec_speed(spec, blocks) for spec in specs if spec.family != "none"]
         logger.debug("codecs timed after %.1f s", time.perf_counter() - started)
         reduce_speed, grid = group_reduction_grid()
         logger.debug("grouped reductions timed after %.1f s", time.perf_counter() - started)
+        if remote:  # after the timings above, by when new workers have settled
+            probe, endpoint = probe_store(str(root))
+            logger.debug("store probed after %.1f s", time.perf_counter() - started)
         base = dataclasses.replace(
             PRESETS["local"],
             threads=threads,
@@ -149,17 +180,27 @@ def calibrate(
             reduce_speed=reduce_speed,
             group_grid=grid,
         ).for_codec(DEFAULT_CODEC)
-        paths = _write_layouts(_sample(hours), root, hours)
+        if probe is not None:
+            base = base.with_overrides(**probe.profile_values(base.concurrency))
+        names = {layout for layout, _ in accesses}
+        paths = _write_layouts(_sample(hours), root, hours, names, len(names) if remote else 1)
         logger.debug("layouts written after %.1f s", time.perf_counter() - started)
         timings = []
-        for layout, pattern in ACCESSES:
-            timings.append(_time_access(paths[layout], layout, pattern, base, repeats, hours))
+        for layout, pattern in accesses:
+            timings.append(
+                _time_access(paths[layout], layout, pattern, base, repeats, hours, not remote)
+            )
             logger.debug(
                 "%s on %s timed after %.1f s", pattern, layout, time.perf_counter() - started
             )
         trivial = trivial_task_overhead(client)
-    profile = fit_profile(base, timings, trivial).with_overrides(
-        name="calibrated", calibrated=_describe(label, client, threads)
+    free = ("request_overhead",) if remote else READ_CONSTANTS
+    profile = fit_profile(base, timings, trivial, free=free).with_overrides(
+        name="calibrated",
+        calibrated=_describe(label, client, threads),
+        backend=backend_of(store),
+        endpoint=endpoint,
+        zarr_version=zarr_version(),
     )
     return Calibration(
         profile=profile,
@@ -167,50 +208,8 @@ def calibrate(
         trivial_task_overhead=trivial,
         store=label,
         elapsed=time.perf_counter() - started,
+        probe=probe,
     )
-
-
-def group_reduction_grid(
-    times: Sequence[int] = GROUP_TIMES, sizes: Sequence[float] = GROUP_BYTES, repeats: int = 2
-) -> tuple[float, tuple[tuple[float, float, float], ...]]:
-    """Time flox's grouped reduction (a daily ``nanmean``, as ``resample("1D").mean()`` runs it
-    per block) on float32 blocks of ``times`` steps and ``sizes`` bytes, in one thread.
-
-    Returns the fastest speed (bytes per second: the profile's ``reduce_speed``) and the
-    ``(time steps, bytes, slowdown)`` grid against it (the profile's ``group_grid``). The block
-    is handed over with time last, as xarray hands it to flox.
-    """
-    from flox.core import groupby_reduce
-
-    rng = np.random.default_rng(0)
-    groupby_reduce(np.ones((1, 48), dtype=np.float32), np.arange(48) // 24, func="nanmean")
-    per_byte = {}
-    for steps in times:
-        labels = np.arange(steps) // 24
-        for size in sizes:
-            space = max(1, int(size / 4 / steps))
-            block = rng.random((steps, space), dtype=np.float32)
-            best = math.inf
-            for _ in range(repeats):
-                start = time.perf_counter()
-                groupby_reduce(block.T, labels, func="nanmean", axis=-1)
-                best = min(best, time.perf_counter() - start)
-            per_byte[steps, size] = best / block.nbytes
-    fastest = min(per_byte.values())
-    grid = tuple((float(t), float(b), v / fastest) for (t, b), v in per_byte.items())
-    return 1 / fastest, grid
-
-
-def trivial_task_overhead(client: Client, n: int = 200) -> float:
-    """Seconds per task of a tree sum over ``n`` one-element chunks on ``client``."""
-    import dask.array as da
-
-    da.ones(8, chunks=1).sum().compute()  # warm the scheduler and workers
-    total = da.ones(n, chunks=1).sum()
-    tasks = len(total.__dask_graph__())
-    start = time.perf_counter()
-    total.compute()
-    return (time.perf_counter() - start) / tasks
 
 
 def _sample(hours: int) -> xr.Dataset:
@@ -263,19 +262,26 @@ def _zarr_concurrency() -> int:
     return max(1, int(zarr.config.get("async.concurrency") or 10))
 
 
-def _write_layouts(ds: xr.Dataset, root: str | Path, hours: int) -> dict[str, str | Path]:
-    """The month written once per chunking of :data:`LAYOUTS` (zarr 3, the default codec, the
-    encoding :func:`advisor.run.workloads.save` gives; from memory, so no Dask task writes)."""
+def _write_layouts(
+    ds: xr.Dataset, root: str | Path, hours: int, names: set[str], at_once: int = 1
+) -> dict[str, str | Path]:
+    """The month written once per chunking of :data:`LAYOUTS` in ``names`` (zarr 3, the default
+    codec, the encoding :func:`advisor.run.workloads.save` gives; from memory, so no Dask task
+    writes), ``at_once`` stores at a time (an object store's metadata requests go one by one)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from advisor.store.encoding import encoding_for
 
-    paths: dict[str, str | Path] = {}
-    for name, chunks in LAYOUTS.items():
+    def write(name: str) -> str | Path:
         path = root / f"{name}.zarr" if isinstance(root, Path) else f"{root}/{name}.zarr"
-        clipped = _clip(chunks, hours)
+        clipped = _clip(LAYOUTS[name], hours)
         encoding = encoding_for([VARIABLE], clipped, DEFAULT_CODEC, 3, ds[VARIABLE].dtype.itemsize)
         ds.to_zarr(path, mode="w-", encoding=encoding, zarr_format=3, consolidated=True)
-        paths[name] = path
-    return paths
+        return path
+
+    chosen = [name for name in LAYOUTS if name in names]
+    with ThreadPoolExecutor(max(1, at_once)) as pool:
+        return dict(zip(chosen, pool.map(write, chosen), strict=True))
 
 
 def _clip(chunks: tuple[int, ...], hours: int) -> tuple[int, ...]:
@@ -298,9 +304,17 @@ def _schema(chunks: tuple[int, ...], hours: int) -> Schema:
 
 
 def _time_access(
-    path: str | Path, layout: str, text: str, profile: StorageProfile, repeats: int, hours: int
+    path: str | Path,
+    layout: str,
+    text: str,
+    profile: StorageProfile,
+    repeats: int,
+    hours: int,
+    warm_reads: bool = True,
 ) -> Timing:
-    """Median seconds of ``repeats`` accesses of pattern ``text`` (after one untimed)."""
+    """Median seconds of ``repeats`` accesses of pattern ``text`` after one untimed (reductions
+    warm up on the one-chunk layout only, and reads too without ``warm_reads``: on an object
+    store a warm-up of a hundred chunks costs seconds and warms nothing the first did not)."""
     from advisor.run import workloads
 
     pattern = parse_pattern(text)
@@ -312,7 +326,7 @@ def _time_access(
         repeats = max(1, repeats // 3)  # a Dask computation varies less than a read
     else:
         ds = workloads.open_for_reads(path)
-    if not reduction or layout == "whole":  # reductions warm up once, on the one-chunk layout
+    if layout == "whole" or (warm_reads and not reduction):  # reductions warm up once
         workloads.replay(ds, pattern, schema, 1, seed=0, variable=VARIABLE)
     seconds = workloads.replay(ds, pattern, schema, repeats, seed=1, variable=VARIABLE)
     scores = score(schema, np.array([chunks]), [pattern], profile)
@@ -332,11 +346,9 @@ def _time_access(
 
 
 def _describe(label: str, client: Client, threads: int) -> str:
-    import zarr
-
     workers = len(client.nthreads())
     when = datetime.datetime.now().isoformat(timespec="minutes")
     return (
         f"{when} on {label}: {workers} Dask worker(s), {threads} thread(s) in all, "
-        f"zarr {zarr.__version__}"
+        f"zarr {zarr_version()}"
     )

@@ -64,7 +64,10 @@ def find_profile(spec: str | None = None) -> str | None:
 
 
 def resolve_profile(spec: str | StorageProfile | None) -> tuple[StorageProfile, str]:
-    """The profile of ``spec`` (as :func:`load_profile`) and a phrase saying where it came from.
+    """The profile of ``spec`` (as :func:`load_profile`) and a phrase saying where it came from:
+    a calibration file's path, with where it was measured when the file says
+    (:meth:`StorageProfile.measured_on`: ``/path/profile.json (measured on s3 at host:port,
+    zarr 3.1.6)``).
 
     Examples
     --------
@@ -78,7 +81,9 @@ def resolve_profile(spec: str | StorageProfile | None) -> tuple[StorageProfile, 
         return profile, f"given profile {spec.name!r}"
     if spec in PRESETS:
         return profile, f"built-in {spec} preset"
-    return profile, str(Path(spec).expanduser().resolve())
+    where = profile.measured_on()
+    path = str(Path(spec).expanduser().resolve())
+    return profile, f"{path} (measured on {where})" if where else path
 
 
 def calibration_path(path: str | Path | None = None) -> Path:
