@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor.plan.errors import AdvisorError
+from advisor.plan.location import Url
 from advisor.plan.policy.band import MAX_SIZE, MIN_SIZE
 from advisor.plan.policy.recommend import DEFAULT_PATTERNS
 from advisor.plan.profile import StorageProfile
@@ -18,6 +19,7 @@ from advisor.store.locations import Where, location
 from advisor.store.metadata import schema_from_dataset
 from advisor.store.profiles import find_profile, resolve_profile
 from advisor.store.sources import open_store, resolve_source
+from advisor.store.zarr_reads import installed_zarr_reads
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -110,6 +112,9 @@ def validate(
         profile_origin=origin,
         min_size=min_size,
         max_size=max_size,
+        reads=installed_zarr_reads(  # the copies are read where they are written
+            folder_at.scheme if isinstance(folder_at, Url) else None, storage_options
+        ),
     )
     with validation_folder(folder_at) as folder:
         if client is not None:

@@ -27,6 +27,7 @@ from advisor.plan.patterns import Pattern, parse_pattern
 from advisor.plan.policy.band import MAX_SIZE, MIN_SIZE
 from advisor.plan.policy.recommend import recommend
 from advisor.plan.profile import BUILT_IN, StorageProfile
+from advisor.plan.requests import DEFAULT_READS, ZarrReads
 from advisor.plan.schema import Schema
 from advisor.plan.units import human_readable_size
 
@@ -262,8 +263,11 @@ def plan_validation(
     profile_origin: str = BUILT_IN,
     min_size: float | str = MIN_SIZE,
     max_size: float | str = MAX_SIZE,
+    reads: ZarrReads = DEFAULT_READS,
 ) -> ValidationPlan:
     """The layouts to measure and the model's seconds for them (pure: nothing is read).
+
+    ``reads`` is how the zarr-python (and store client) that reads the copies makes requests.
 
     The model's pick and its next ``top``, the alternatives of
     :func:`advisor.plan.policy.recommend.recommend` (current, dask "auto", zarr's
@@ -283,6 +287,7 @@ def plan_validation(
         top=top,
         min_size=min_size,
         max_size=max_size,
+        reads=reads,
     )
     band = (rec.min_size, rec.max_size)
     specs: dict[tuple[tuple[int, ...], tuple[int, ...] | None], list[str]] = {}
@@ -319,7 +324,12 @@ def plan_validation(
         for i, key in enumerate(keys)
     )
     predicted = score(
-        schema, chunks_rows, parsed, rec.profile, shards=shard_rows if shards else None
+        schema,
+        chunks_rows,
+        parsed,
+        rec.profile,
+        shards=shard_rows if shards else None,
+        reads=reads,
     ).seconds
     index = {key: i for i, key in enumerate(keys)}
 

@@ -38,12 +38,14 @@ from advisor.plan.codecs import DEFAULT_CODEC, CodecSpec
 from advisor.plan.cost.scores import score
 from advisor.plan.errors import AdvisorError
 from advisor.plan.fit import READ_CONSTANTS, Calibration, Timing, fit_profile, with_predictions
+from advisor.plan.location import parse_url
 from advisor.plan.patterns import REDUCTIONS, parse_pattern
 from advisor.plan.profile import PRESETS, CodecSpeed, StorageProfile
 from advisor.run.machine_speeds import group_reduction_grid, trivial_task_overhead
 from advisor.run.probe_store import backend_of, is_object_store, probe_store, zarr_version
 from advisor.run.scratch import calibration_folder, consolidated_quietly
 from advisor.store.encoding import numcodecs_compressor
+from advisor.store.zarr_reads import installed_zarr_reads
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -329,7 +331,9 @@ def _time_access(
     if layout == "whole" or (warm_reads and not reduction):  # reductions warm up once
         workloads.replay(ds, pattern, schema, 1, seed=0, variable=VARIABLE)
     seconds = workloads.replay(ds, pattern, schema, repeats, seed=1, variable=VARIABLE)
-    scores = score(schema, np.array([chunks]), [pattern], profile)
+    scheme = parse_url(str(path))
+    reads = installed_zarr_reads(scheme.scheme if scheme else None)
+    scores = score(schema, np.array([chunks]), [pattern], profile, reads=reads)
     timing = Timing(
         layout=layout,
         chunks=chunks,
