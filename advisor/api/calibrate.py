@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from advisor.plan.codecs import CodecSpec
 from advisor.plan.fit import Calibration
@@ -31,6 +31,7 @@ def calibrate(
     scheduler: str | None = None,
     quiet: bool = False,
     progress: Callable[[str], None] | None = None,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> Calibration:
     """Time reads, decoding and Dask tasks on ``store`` and fit (and save) a storage profile.
 
@@ -58,6 +59,8 @@ def calibrate(
         ``ADVISOR_SCHEDULER``), else on a new LocalCluster sized to this machine.
     quiet, progress
         Do not announce the cluster; ``progress`` receives a line before measuring.
+    storage_options
+        Options for the file system of a URL ``store`` (credentials, endpoint...).
 
     Bad options (and a profile path that is a folder) are refused before any cluster starts.
     """
@@ -65,14 +68,14 @@ def calibrate(
     for codec in codecs:
         CodecSpec.parse(codec)
     target = calibration_path(profile) if save else None
-    check_store(store)
+    where = check_store(store, storage_options)
     if progress is not None:
-        progress(f"calibrating on {store or 'a temporary folder on the local disk'}")
+        progress(f"calibrating on {where or 'a temporary folder on the local disk'}")
     if client is not None:
-        result = measure(store, client, repeats=repeats, codecs=codecs, hours=hours)
+        result = measure(where, client, repeats=repeats, codecs=codecs, hours=hours)
     else:
         with dask_client(scheduler, quiet=quiet) as started:
-            result = measure(store, started, repeats=repeats, codecs=codecs, hours=hours)
+            result = measure(where, started, repeats=repeats, codecs=codecs, hours=hours)
     if target is None:
         return result
     return dataclasses.replace(result, saved_to=str(save_profile(result.profile, target)))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from advisor.cli.app import app
-from advisor.cli.options import Json, Scheduler
+from advisor.cli.options import Anon, Json, Scheduler, StorageOption
 from advisor.cli.output import emit, progress_printer
 
 if TYPE_CHECKING:
@@ -43,6 +43,8 @@ def calibrate_command(
         show_default=False,
     ),
     scheduler: str | None = Scheduler,
+    storage_option: list[str] = StorageOption,
+    anon: bool = Anon,
     as_json: bool = Json,
 ) -> None:
     """Time reads, decoding and Dask tasks on a store (--store) and save the fitted profile.
@@ -59,6 +61,7 @@ def calibrate_command(
     """
     from advisor.api.calibrate import calibrate
     from advisor.plan.codecs import DEFAULT_CODEC
+    from advisor.plan.location import parse_storage_options
     from advisor.run.calibrate import CODECS
 
     if codecs:  # the layouts are written with the default codec: its speeds price the reads
@@ -73,6 +76,7 @@ def calibrate_command(
         scheduler=scheduler,
         quiet=as_json,
         progress=progress_printer(as_json),
+        storage_options=parse_storage_options(storage_option, anon),
     )
     emit(result, as_json, lambda: _show(result))
 

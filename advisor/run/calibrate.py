@@ -45,6 +45,7 @@ from advisor.run.machine_speeds import group_reduction_grid, trivial_task_overhe
 from advisor.run.probe_store import backend_of, is_object_store, probe_store, zarr_version
 from advisor.run.scratch import calibration_folder, consolidated_quietly
 from advisor.store.encoding import numcodecs_compressor
+from advisor.store.locations import Where, zarr_store
 from advisor.store.zarr_reads import installed_zarr_reads
 
 if TYPE_CHECKING:
@@ -136,7 +137,7 @@ def check_calibration(repeats: int, hours: int) -> None:
 
 
 def calibrate(
-    store: str | None = None,
+    store: str | Where | None = None,
     client: Client | None = None,
     *,
     repeats: int = 5,
@@ -162,7 +163,7 @@ def calibrate(
     client = client or default_client()
     started = time.perf_counter()
     threads = max(1, sum(client.nthreads().values()))
-    remote = is_object_store(store)
+    remote = is_object_store(None if store is None else str(store))
     accesses = OBJECT_ACCESSES if remote else ACCESSES
     probe, endpoint = None, ""
     with calibration_folder(store) as (root, label), consolidated_quietly():
@@ -172,7 +173,7 @@ def calibrate(
         reduce_speed, grid = group_reduction_grid()
         logger.debug("grouped reductions timed after %.1f s", time.perf_counter() - started)
         if remote:  # after the timings above, by when new workers have settled
-            probe, endpoint = probe_store(str(root))
+            probe, endpoint = probe_store(root)
             logger.debug("store probed after %.1f s", time.perf_counter() - started)
         base = dataclasses.replace(
             PRESETS["local"],
@@ -200,7 +201,7 @@ def calibrate(
     profile = fit_profile(base, timings, trivial, free=free).with_overrides(
         name="calibrated",
         calibrated=_describe(label, client, threads),
-        backend=backend_of(store),
+        backend=backend_of(None if store is None else str(store)),
         endpoint=endpoint,
         zarr_version=zarr_version(),
     )
@@ -265,8 +266,8 @@ def _zarr_concurrency() -> int:
 
 
 def _write_layouts(
-    ds: xr.Dataset, root: str | Path, hours: int, names: set[str], at_once: int = 1
-) -> dict[str, str | Path]:
+    ds: xr.Dataset, root: Where, hours: int, names: set[str], at_once: int = 1
+) -> dict[str, Where]:
     """The month written once per chunking of :data:`LAYOUTS` in ``names`` (zarr 3, the default
     codec, the encoding :func:`advisor.run.workloads.save` gives; from memory, so no Dask task
     writes), ``at_once`` stores at a time (an object store's metadata requests go one by one)."""
@@ -274,11 +275,17 @@ def _write_layouts(
 
     from advisor.store.encoding import encoding_for
 
-    def write(name: str) -> str | Path:
-        path = root / f"{name}.zarr" if isinstance(root, Path) else f"{root}/{name}.zarr"
+    def write(name: str) -> Where:
+        path = root / f"{name}.zarr"
         clipped = _clip(LAYOUTS[name], hours)
         encoding = encoding_for([VARIABLE], clipped, DEFAULT_CODEC, 3, ds[VARIABLE].dtype.itemsize)
-        ds.to_zarr(path, mode="w-", encoding=encoding, zarr_format=3, consolidated=True)
+        ds.to_zarr(
+            zarr_store(path, read_only=False),
+            mode="w-",
+            encoding=encoding,
+            zarr_format=3,
+            consolidated=True,
+        )
         return path
 
     chosen = [name for name in LAYOUTS if name in names]
@@ -306,7 +313,7 @@ def _schema(chunks: tuple[int, ...], hours: int) -> Schema:
 
 
 def _time_access(
-    path: str | Path,
+    path: Where,
     layout: str,
     text: str,
     profile: StorageProfile,

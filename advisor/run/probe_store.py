@@ -32,6 +32,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from advisor.plan.errors import AdvisorError
 from advisor.plan.store_probe import (
     LEVELS,
     StoreProbe,
@@ -39,6 +40,7 @@ from advisor.plan.store_probe import (
     level_requests,
     store_probe,
 )
+from advisor.store.locations import Where, location, zarr_store
 
 if TYPE_CHECKING:
     from zarr.storage import FsspecStore
@@ -117,7 +119,7 @@ def endpoint_host(fs: Any, url: str) -> str:
 
 
 def probe_store(
-    root: str,
+    root: str | Where,
     *,
     large_bytes: int = LARGE_BYTES,
     latency_gets: int = LATENCY_GETS,
@@ -137,7 +139,10 @@ def probe_store(
     from zarr.storage import FsspecStore
 
     started = time.perf_counter()
-    store = FsspecStore.from_url(root, read_only=False)
+    where = location(root, "--store", write=True) if isinstance(root, str) else root
+    store = zarr_store(where, read_only=False)
+    if not isinstance(store, FsspecStore):
+        raise AdvisorError(f"--store {root}: the store probe measures object stores, not folders")
     raw = sync(_measure(store, large_bytes, latency_gets, least, levels))
     probe = store_probe(
         raw["latencies"],
@@ -149,7 +154,7 @@ def probe_store(
         cpu=raw["cpu"],
         elapsed=time.perf_counter() - started,
     )
-    host = endpoint_host(store.fs, root)
+    host = endpoint_host(store.fs, str(root))
     logger.debug(
         "store probe of %s (%s): latency %.4g s, %.3g B/s per stream, %.3g B/s with %d in "
         "flight, %.1f round trips per GET, %.1f s",

@@ -13,13 +13,14 @@ import shutil
 import tempfile
 import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from advisor.plan.errors import AdvisorError
 from advisor.plan.location import Url
-from advisor.store.locations import Where, exists
+from advisor.store.locations import Where, exists, location, remove_tree
 
 logger = logging.getLogger(__name__)
 
@@ -35,67 +36,60 @@ def consolidated_quietly() -> Iterator[None]:
         yield
 
 
-def check_store(store: str | None) -> None:
-    """Raise :class:`AdvisorError` if ``store`` cannot hold the calibration stores (a local
-    folder must be one, or be creatable; a URL needs its fsspec filesystem installed).
+def check_store(
+    store: str | Where | None, storage_options: Mapping[str, Any] | None = None
+) -> Where | None:
+    """The place ``store`` names, checked to hold the calibration stores (a local folder must be
+    one, or be creatable; a URL needs its library installed): raises :class:`AdvisorError`.
 
     Examples
     --------
-    >>> check_store(None), check_store(".")
-    (None, None)
+    >>> check_store(None) is None, check_store(".") == Path(".").resolve()
+    (True, True)
     """
     if store is None:
-        return
-    if "://" in store:
-        import fsspec
-
-        try:
-            fsspec.core.url_to_fs(store)
-        except (ImportError, ValueError) as exc:
-            raise AdvisorError(f"cannot use the store {store!r}: {exc}") from None
-        return
-    folder = Path(store).expanduser()
-    if folder.exists() and not folder.is_dir():
+        return None
+    where = location(store, "--store", storage_options, write=True)
+    if isinstance(where, Url):
+        return where
+    if where.exists() and not where.is_dir():
         raise AdvisorError(f"--store {store} is a file: give a folder (or a URL) to write into")
-    existing = next((f for f in (folder, *folder.absolute().parents) if f.exists()), None)
+    existing = next((f for f in (where, *where.parents) if f.exists()), None)
     if existing is None or not existing.is_dir():
         raise AdvisorError(f"--store {store}: {existing} is not a folder; choose another --store")
+    return where
 
 
 @contextmanager
-def calibration_folder(store: str | None) -> Iterator[tuple[str | Path, str]]:
+def calibration_folder(store: str | Where | None) -> Iterator[tuple[Where, str]]:
     """A fresh folder for the calibration stores inside ``store`` (default: a temporary folder
     on the local disk) and a phrase naming where it is; removed afterwards."""
     name = f"advisor-calibrate-{uuid.uuid4().hex[:8]}"
-    if store is None:
+    where = check_store(store)
+    if where is None:
         root = Path(tempfile.mkdtemp(prefix=f"{name}-"))
         try:
             yield root, f"a temporary folder on the local disk ({root.parent})"
         finally:
             shutil.rmtree(root, ignore_errors=True)
         return
-    check_store(store)
-    if "://" in store:
-        import fsspec
-
-        fs, base = fsspec.core.url_to_fs(store)
+    if isinstance(where, Url):
         try:
-            yield f"{store.rstrip('/')}/{name}", store
+            yield where / name, str(where)
         finally:
             with _ignored_errors():
-                fs.rm(f"{base.rstrip('/')}/{name}", recursive=True)
+                remove_tree(where / name)
         return
-    folder = Path(store).expanduser()
     try:
-        (folder / name).mkdir(parents=True)
+        (where / name).mkdir(parents=True)
     except OSError as exc:
         raise AdvisorError(
             f"cannot write into --store {store} ({exc.strerror}): choose a writable folder"
         ) from None
     try:
-        yield folder / name, str(folder.resolve())
+        yield where / name, str(where)
     finally:
-        shutil.rmtree(folder / name, ignore_errors=True)
+        shutil.rmtree(where / name, ignore_errors=True)
 
 
 def check_workdir(workdir: Where | None) -> None:
