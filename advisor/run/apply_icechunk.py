@@ -89,22 +89,13 @@ def execute_icechunk(
     for plan, (repo, snapshot, _) in zip(plans, commits, strict=True):
         stored = int(repo.total_chunks_storage())
         results.append(
-            ApplyResult(
-                out=plan.out,
-                seconds=time.perf_counter() - started,
-                write_seconds=written - started,
-                verify_seconds=verified - written,
-                nbytes=plan.nbytes,
-                stored_bytes=stored,
-                disk_bytes=stored,
-                peak_memory=watch.peaks(),
-                memory_limit=plan.cluster.memory_limit,
-                workers_lost=watch.lost,
-                workers_joined=watch.joined,
-                tasks=tasks,
-                checksums=tuple(
-                    (v, f"{s:016x}") for v, s in zip(plan.variables, expected, strict=True)
-                ),
+            ApplyResult.of(
+                plan,
+                (started, written, verified),
+                watch,
+                tasks,
+                expected,
+                (stored, stored),
                 copies=len(plans),
                 snapshot=snapshot,
             )

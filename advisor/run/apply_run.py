@@ -66,6 +66,42 @@ class ApplyResult:
     snapshot: str | None = None
     """The Icechunk snapshot committed (``apply --icechunk``), else None."""
 
+    @classmethod
+    def of(
+        cls,
+        plan: ApplyPlan,
+        times: tuple[float, float, float],
+        watch: MemoryWatch,
+        tasks: int,
+        checksums: Sequence[int],
+        sizes: tuple[int, int],
+        *,
+        copies: int,
+        snapshot: str | None = None,
+    ) -> ApplyResult:
+        """The result of ``plan``'s run: ``times`` are when it started, had written and had
+        verified (``time.perf_counter``); ``sizes`` the stored and on-disk bytes."""
+        started, written, verified = times
+        return cls(
+            out=plan.out,
+            seconds=time.perf_counter() - started,
+            write_seconds=written - started,
+            verify_seconds=verified - written,
+            nbytes=plan.nbytes,
+            stored_bytes=sizes[0],
+            disk_bytes=sizes[1],
+            peak_memory=watch.peaks(),
+            memory_limit=plan.cluster.memory_limit,
+            workers_lost=watch.lost,
+            workers_joined=watch.joined,
+            tasks=tasks,
+            checksums=tuple(
+                (v, f"{s:016x}") for v, s in zip(plan.variables, checksums, strict=True)
+            ),
+            copies=copies,
+            snapshot=snapshot,
+        )
+
     @property
     def ratio(self) -> float:
         """Decoded bytes over stored bytes."""
@@ -228,22 +264,13 @@ def execute(
             stored_bytes, disk_bytes = store_size(plan.temp)
             move_into_place(plan.temp, plan.out, overwrite=plan.overwrite)  # type: ignore[arg-type]
         results.append(
-            ApplyResult(
-                out=plan.out,
-                seconds=time.perf_counter() - started,
-                write_seconds=written - started,
-                verify_seconds=verified - written,
-                nbytes=plan.nbytes,
-                stored_bytes=stored_bytes,
-                disk_bytes=disk_bytes,
-                peak_memory=watch.peaks(),
-                memory_limit=plan.cluster.memory_limit,
-                workers_lost=watch.lost,
-                workers_joined=watch.joined,
-                tasks=tasks,
-                checksums=tuple(
-                    (v, f"{s:016x}") for v, s in zip(plan.variables, expected, strict=True)
-                ),
+            ApplyResult.of(
+                plan,
+                (started, written, verified),
+                watch,
+                tasks,
+                expected,
+                (stored_bytes, disk_bytes),
                 copies=len(plans),
             )
         )
