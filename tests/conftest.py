@@ -23,9 +23,10 @@ SAMPLE_HOURS = 24 * 10
 def _built_in_profile(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """Tests see the built-in storage profile, never a calibration saved on the machine."""
+    """Tests see the built-in storage profile, never a calibration saved on the machine or by
+    another test (each test has a config folder of its own)."""
     monkeypatch.delenv("ADVISOR_PROFILE", raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "config"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
 
 
 @pytest.fixture(scope="session")
@@ -94,6 +95,9 @@ def s3(s3_server, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureReques
     s3_server.bucket = s3_server.make_bucket(f"t-{name}-{digest}-{os.getpid()}")
     s3_server.latency = 0.0
     s3_server.reset()
+    import s3fs
+
+    s3fs.S3FileSystem.clear_instance_cache()  # fsspec reuses file systems made with other env
     yield s3_server
     s3_server.latency = 0.0
 

@@ -416,7 +416,9 @@ def test_the_pure_policy_takes_a_schema_and_a_profile() -> None:
     from advisor.store.zarr_reads import installed_zarr_reads
 
     remote = PRESETS["object-store"]
-    rec = pure(YEAR, ["map"], profile=remote, profile_origin="a test", reads=installed_zarr_reads())
+    rec = pure(
+        YEAR, ["map"], profile=remote, profile_origin="a test", reads=installed_zarr_reads("s3")
+    )
     assert rec.profile_origin == "a test" and rec.profile.latency == remote.latency
     assert rec.to_dict() == recommend(YEAR, ["map"], profile="object-store").to_dict() | {
         "profile_origin": "a test"

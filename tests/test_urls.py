@@ -117,3 +117,30 @@ def test_memory_urls_work_in_process(tmp_path: Path, capsys) -> None:
     assert code == 0, err
     assert xr.open_zarr("memory://copies/a.zarr").cape.encoding["chunks"] == (12, 121, 161)
     assert os.listdir(tmp_path) == []
+
+
+def test_https_sources_are_read_only_and_read(sample_store: Path, capsys) -> None:
+    """A store served over HTTP on loopback: recommend reads its metadata; apply may read it."""
+    import functools
+    import http.server
+    import json
+    import threading
+
+    handler = functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(sample_store.parent)
+    )
+    handler.log_message = lambda *args: None  # type: ignore[attr-defined]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/{sample_store.name}"
+        code, out, err = run_cli(["recommend", url, "--pattern", "map", "--json"], capsys)
+        assert code == 0, err
+        assert json.loads(out)["source"] == url
+        code, _, err = run_cli(["apply", url, "--out", f"{url}-copy", "--chunks", "time=8"], capsys)
+        assert_one_line_error(code, err)
+        assert "http:// is read-only" in err
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -18,14 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from advisor.plan.candidates import MAX_CANDIDATES
 from advisor.plan.codecs import DEFAULT_CODEC, CodecSpec
-from advisor.plan.location import parse_url
 from advisor.plan.patterns import Pattern
 from advisor.plan.policy import recommend as policy
 from advisor.plan.policy.band import MAX_SIZE, MIN_SIZE, SAFETY
 from advisor.plan.policy.recommend import DEFAULT_PATTERNS
 from advisor.plan.policy.results import Recommendation
 from advisor.plan.profile import StorageProfile
-from advisor.plan.requests import ZarrReads, is_object_store
+from advisor.plan.requests import ZarrReads
 from advisor.plan.schema import Schema, assign_roles
 from advisor.store.profiles import resolve_profile
 
@@ -102,11 +101,10 @@ def recommend(
         schema = dataclasses.replace(schema, time_start=time_start)
     prof, origin = resolve_profile(profile)
     if reads is None:
-        from advisor.store.zarr_reads import installed_zarr_reads
+        from advisor.store.zarr_reads import reads_for
 
-        url = parse_url(str(source)) if isinstance(source, str | Path) else None
-        scheme = url.scheme if url else ("s3" if is_object_store(prof) else None)
-        reads = installed_zarr_reads(scheme, storage_options)
+        where = source if isinstance(source, str | Path) else None
+        reads = reads_for(where, prof, storage_options)
     return policy.recommend(
         schema,
         patterns,

@@ -48,6 +48,7 @@ from advisor.plan.parse import pairs
 from advisor.plan.policy.band import MAX_SIZE, MIN_SIZE
 from advisor.plan.profile import BUILT_IN, StorageProfile
 from advisor.plan.rechunk import choose_rechunk_method
+from advisor.plan.requests import DEFAULT_READS, ZarrReads
 from advisor.plan.units import human_readable_size
 from advisor.plan.workflow import STATISTICS, Statistic
 
@@ -137,6 +138,7 @@ def plan_copies(
     profile: StorageProfile | None = None,
     profile_origin: str = BUILT_IN,
     band: tuple[float | str, float | str] = (MIN_SIZE, MAX_SIZE),
+    reads: ZarrReads = DEFAULT_READS,
 ) -> tuple[ApplyPlan, ...]:
     """Decide and estimate everything ``advisor apply`` will do, one plan per output (pure: no I/O).
 
@@ -224,7 +226,7 @@ def plan_copies(
         targets = [user_target(schema, chunks, shards, patterns, len(outs), notes)]
     else:
         targets = advised_targets(
-            schema, patterns, shards, cluster, profile, band, len(outs), notes
+            schema, patterns, shards, cluster, profile, band, len(outs), notes, reads
         )
     prof = (profile or StorageProfile.preset("local")).for_codec(codec)
     ratio = 1.0 if codec.family == "none" else prof.compression_ratio

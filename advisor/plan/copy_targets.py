@@ -15,6 +15,7 @@ from advisor.plan.errors import AdvisorError
 from advisor.plan.grid import grow_block
 from advisor.plan.policy.band import MAX_SIZE
 from advisor.plan.profile import StorageProfile
+from advisor.plan.requests import DEFAULT_READS, ZarrReads
 
 if TYPE_CHECKING:
     from advisor.plan.patterns import Pattern
@@ -77,8 +78,10 @@ def advised_targets(
     band: tuple[float | str, float | str],
     n_outs: int,
     notes: list[str],
+    reads: ZarrReads = DEFAULT_READS,
 ) -> list[CopyTarget]:
-    """The advisor's chunks (and shards) for the patterns, or its two copies for two outputs."""
+    """The advisor's chunks (and shards) for the patterns, or its two copies for two outputs,
+    priced for the requests ``reads`` makes (as ``recommend`` prices them)."""
     from advisor.plan.policy.copies import TWO_COPY_FACTOR
     from advisor.plan.policy.recommend import DEFAULT_PATTERNS, recommend
 
@@ -94,6 +97,7 @@ def advised_targets(
         worker_memory=cluster.memory_limit,
         threads_per_worker=cluster.threads_per_worker,
         shards=shards,
+        reads=reads,
     )
     names = tuple(str(p) for p in advice.patterns)
     dims = schema.dims

@@ -28,6 +28,7 @@ from advisor.store.icechunk_repo import check_repository, require_icechunk
 from advisor.store.locations import location
 from advisor.store.publish import new_token, temp_path
 from advisor.store.sources import check_output, open_sources
+from advisor.store.zarr_reads import reads_for
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -154,6 +155,7 @@ def prepare(
         profile=storage,
         profile_origin=origin,
         band=band,
+        reads=reads_for(targets[0], storage, storage_options),  # as recommend prices them
     )
     if icechunk:
         for target in targets:

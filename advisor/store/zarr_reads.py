@@ -18,7 +18,9 @@ from importlib import metadata
 from pathlib import Path
 
 from advisor.plan.errors import AdvisorError
-from advisor.plan.requests import CONFIG_KEYS, ZarrReads, zarr_reads
+from advisor.plan.location import Url, parse_url
+from advisor.plan.profile import StorageProfile
+from advisor.plan.requests import CONFIG_KEYS, ZarrReads, is_object_store, zarr_reads
 
 
 def installed_zarr_reads(
@@ -80,3 +82,25 @@ def _values(config: object) -> Mapping[str, object]:
     """The request model's keys that ``config`` (a donfig ``Config``) sets."""
     values = {key: config.get(key, None) for key in CONFIG_KEYS}  # type: ignore[attr-defined]
     return {k: v for k, v in values.items() if v is not None}
+
+
+def reads_for(
+    where: str | Path | Url | None,
+    profile: StorageProfile,
+    storage_options: Mapping[str, object] | None = None,
+) -> ZarrReads:
+    """How a copy at ``where`` will be read: the installed zarr through the client of its URL's
+    scheme, or of S3 when a local path (or a bare shape: None) is planned with an object-store
+    profile. ``recommend`` and ``apply`` price requests with it.
+
+    Examples
+    --------
+    >>> from advisor.plan.profile import PRESETS
+    >>> reads_for("s3://bucket/x.zarr", PRESETS["local"]).whole_object_requests
+    2
+    >>> reads_for("/data/x.zarr", PRESETS["local"]).whole_object_requests
+    1
+    """
+    url = where if isinstance(where, Url) else parse_url(str(where)) if where else None
+    scheme = url.scheme if url else ("s3" if is_object_store(profile) else None)
+    return installed_zarr_reads(scheme, storage_options)
