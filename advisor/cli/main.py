@@ -10,6 +10,7 @@ import typer
 from advisor.cli import commands  # noqa: F401  (registers every command)
 from advisor.cli.app import app
 from advisor.errors import AdvisorError
+from advisor.store.locations import close_clients
 
 
 def _one_line(text: str) -> str:
@@ -20,7 +21,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Run the CLI; bad input exits 2 with one line on stderr, no traceback."""
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        rv = app(args=args, prog_name="advisor", standalone_mode=False)
+        try:
+            rv = app(args=args, prog_name="advisor", standalone_mode=False)
+        finally:
+            close_clients()
     except typer.Abort:
         print("advisor: aborted", file=sys.stderr)
         sys.exit(130)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Literal
 
 from advisor.plan.cluster import ClusterSpec
 from advisor.plan.errors import AdvisorError
+from advisor.store.locations import close_clients
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -130,7 +131,12 @@ def dask_client(
             f"thread(s), {spec.memory_limit / 1e9:.1f} GB each",
             quiet,
         )
-        yield client
+        try:
+            yield client
+        finally:
+            if processes:  # the workers' S3 clients, closed while the workers still run
+                with contextlib.suppress(Exception):
+                    client.run(close_clients)
 
 
 def describe_cluster(scheduler: str | None = None, *, quiet: bool = False) -> dict[str, str | int]:

@@ -182,3 +182,29 @@ def unreachable(where: Where, exc: BaseException) -> AdvisorError:
         else "check the URL, the credentials and --storage-option"
     )
     return AdvisorError(f"cannot reach {where} ({type(exc).__name__}: {exc}): {hint}")
+
+
+def close_clients() -> None:
+    """Close the S3 clients this process opened, while their event loops still run (at exit
+    s3fs can no longer close them, and aiohttp then warns of an unclosed session)."""
+    import sys
+
+    s3fs = sys.modules.get("s3fs")
+    if s3fs is None:
+        return
+    import fsspec.asyn
+
+    for fs in list(s3fs.S3FileSystem._cache.values()):
+        client = getattr(fs, "_s3", None)
+        if client is None:
+            continue
+        try:
+            if fs.asynchronous:  # zarr's FsspecStore: the client lives on zarr's event loop
+                import zarr.core.sync
+
+                zarr.core.sync.sync(client.__aexit__(None, None, None), timeout=5)
+            elif fs.loop is not None and fs.loop.is_running():
+                fsspec.asyn.sync(fs.loop, client.__aexit__, None, None, None, timeout=5)
+            fs._s3 = None
+        except Exception as exc:  # closing is best effort: never hide the command's result
+            logger.debug("could not close an S3 client: %s", exc)
