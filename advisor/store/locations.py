@@ -128,11 +128,6 @@ def zarr_store(where: Where, *, read_only: bool = True) -> Store | str:
     )
 
 
-def open_options(where: Where) -> dict[str, Any]:
-    """The keyword arguments xarray takes to reach ``where`` (``storage_options=``)."""
-    return {"storage_options": fsspec_options(where)} if isinstance(where, Url) else {}
-
-
 def exists(where: Where) -> bool:
     """Whether anything is at ``where`` (a file, a folder, objects under the prefix)."""
     if isinstance(where, Path):

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from advisor.plan.errors import AdvisorError
 from advisor.plan.location import Url
 from advisor.store.catalog import Maker, concat_in_time, ensure_entry, entry_names
-from advisor.store.locations import STORE_MARKERS, Where, location, open_options, unreachable
+from advisor.store.locations import STORE_MARKERS, Where, location, unreachable, zarr_store
 from advisor.store.locations import exists as exists_at
 from advisor.store.locations import is_store as store_at
 
@@ -152,13 +152,12 @@ def open_store(path: str | Where | Store, *, chunks: Mapping[str, int] | None = 
 
     where: Any = location(path, "SOURCE") if isinstance(path, str) else path
     logger.debug("opening %s (chunks %s)", where, chunks)
-    options = open_options(where) if isinstance(where, Path | Url) else {}
     try:
+        # a URL opens as the FsspecStore its options make (zarr >= 3.2 would read memory://
+        # as a store of its own), so every read goes through the store writes went to
+        store = zarr_store(where) if isinstance(where, Path | Url) else where
         return xr.open_zarr(
-            str(where) if isinstance(where, Path | Url) else where,
-            chunks=None if chunks is None else dict(chunks),
-            consolidated=None,
-            **options,
+            store, chunks=None if chunks is None else dict(chunks), consolidated=None
         )
     except _REACH_ERRORS as exc:
         raise unreachable(where, exc) from None
