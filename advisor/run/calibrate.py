@@ -41,7 +41,7 @@ from advisor.plan.location import parse_url
 from advisor.plan.patterns import REDUCTIONS, parse_pattern
 from advisor.plan.profile import PRESETS, CodecSpeed, StorageProfile
 from advisor.run.machine_speeds import group_reduction_grid, trivial_task_overhead
-from advisor.run.probe_store import backend_of, is_object_store, probe_store, zarr_version
+from advisor.run.probe_store import backend_of, probe_store, zarr_version
 from advisor.run.scratch import calibration_folder, consolidated_quietly
 from advisor.store.encoding import numcodecs_compressor
 from advisor.store.locations import Where, zarr_store
@@ -162,7 +162,7 @@ def calibrate(
     client = client or default_client()
     started = time.perf_counter()
     threads = max(1, sum(client.nthreads().values()))
-    remote = is_object_store(None if store is None else str(store))
+    remote = backend_of(store) != "local"  # reached by requests: probe them
     accesses = OBJECT_ACCESSES if remote else ACCESSES
     probe, endpoint = None, ""
     with calibration_folder(store) as (root, label), consolidated_quietly():
@@ -200,7 +200,7 @@ def calibrate(
     profile = fit_profile(base, timings, trivial, free=free).with_overrides(
         name="calibrated",
         calibrated=_describe(label, client, threads),
-        backend=backend_of(None if store is None else str(store)),
+        backend=backend_of(store),
         endpoint=endpoint,
         zarr_version=zarr_version(),
     )

@@ -33,6 +33,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from advisor.plan.errors import AdvisorError
+from advisor.plan.location import Url, parse_url
 from advisor.plan.store_probe import (
     LEVELS,
     StoreProbe,
@@ -56,11 +57,8 @@ LARGE_BYTES = 16 * 2**20
 LATENCY_GETS = 20
 """Small ranged GETs timed one after another."""
 
-LOCAL_SCHEMES = frozenset({"", "file", "local"})
-"""URL schemes of the local disk: ``advisor calibrate`` probes no requests there."""
 
-
-def backend_of(store: str | None) -> str:
+def backend_of(store: str | Where | None) -> str:
     """The calibrated store's backend: its URL scheme, ``"local"`` for a path or ``file://``.
 
     Examples
@@ -70,21 +68,8 @@ def backend_of(store: str | None) -> str:
     >>> backend_of("file:///tmp/x"), backend_of("GS://b"), backend_of("memory://x")
     ('local', 'gs', 'memory')
     """
-    if store is None or "://" not in store:
-        return "local"
-    scheme = store.split("://", 1)[0].lower()
-    return "local" if scheme in LOCAL_SCHEMES else scheme
-
-
-def is_object_store(store: str | None) -> bool:
-    """Whether ``store`` is reached by requests (a URL that is not ``file://``).
-
-    Examples
-    --------
-    >>> is_object_store("s3://bucket"), is_object_store("file:///tmp"), is_object_store(".")
-    (True, False, False)
-    """
-    return backend_of(store) != "local"
+    url = store if isinstance(store, Url) else parse_url(str(store)) if store else None
+    return url.scheme if url else "local"
 
 
 def zarr_version() -> str:
