@@ -65,15 +65,18 @@ def sample_catalog(tmp_path: Path, sample_dir: Path) -> Path:
     return dest / "catalog.yaml"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def s3_server() -> Iterator[object]:
-    """moto's S3 server on 127.0.0.1 (a free port), started once; no latency unless a test sets it.
+    """moto's S3 server on 127.0.0.1 (a free port), started first, once; no latency unless a
+    test sets it. The standard AWS variables point at it for the whole session, so every
+    Dask worker any test starts inherits them, and nothing can reach a real S3 endpoint.
 
-    Use :func:`s3` in a test: it points the AWS variables at the server.
+    Use :func:`s3` in a test: a fresh bucket, the counts reset.
     """
     from benchmarks.s3server import S3Server
 
-    with S3Server(latency=0.0) as server:
+    with S3Server(latency=0.0) as server, server.environment():
+        os.environ.pop("AWS_PROFILE", None)
         yield server
 
 
