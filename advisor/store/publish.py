@@ -13,13 +13,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import re
 import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 from advisor.plan.errors import AdvisorError
+from advisor.plan.location import split_url
 
 logger = logging.getLogger(__name__)
 
@@ -30,11 +30,9 @@ OLD_MARK = ".advisor-old-"
 """Marks an old output moved aside while its replacement is renamed into place."""
 
 
-_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):/+(.*)$")
-
-
 def refuse_url(path: str | Path, option: str) -> None:
-    """Raise :class:`AdvisorError` when ``path`` is a URL (``s3://...``): never a local folder named
+    """Raise :class:`AdvisorError` when ``path`` is a URL (``s3://...``) for an ``option`` that
+    takes local paths only (the report's folder, the profile file): never a local folder named
     after it. A path that went through :class:`pathlib.Path` (``s3:/bucket``) counts too.
 
     Examples
@@ -43,14 +41,14 @@ def refuse_url(path: str | Path, option: str) -> None:
     >>> refuse_url(Path("s3://bucket/out.zarr"), "--out")
     Traceback (most recent call last):
     ...
-    advisor.plan.errors.AdvisorError: --out s3://bucket/out.zarr: s3:// URLs are not supported yet, \
-only local paths; give a folder on a local or mounted disk
+    advisor.plan.errors.AdvisorError: --out s3://bucket/out.zarr: --out takes a local path, not a \
+URL; give a folder on a local or mounted disk
     """
-    match = _URL.match(str(path))
-    if match:
-        scheme, rest = match.groups()
+    parts = split_url(str(path))
+    if parts:
+        scheme, rest = parts
         raise AdvisorError(
-            f"{option} {scheme}://{rest}: {scheme}:// URLs are not supported yet, only local paths; "
+            f"{option} {scheme}://{rest}: {option} takes a local path, not a URL; "
             "give a folder on a local or mounted disk"
         )
 
