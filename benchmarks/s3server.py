@@ -3,8 +3,11 @@
 moto answers at once, which no object store does, so :class:`S3Server` wraps moto's WSGI
 application in a middleware that sleeps :attr:`S3Server.latency` seconds before each request
 (20 ms by default: a GET to S3 from the same region) and counts the requests by method. It
-serves on ``127.0.0.1`` on a free port, in a thread of the calling process; nothing reaches
-any other address.
+serves on ``127.0.0.1`` on a free port, in a process of its own (this file run as a script),
+so the server's work never competes with the client's for one interpreter lock; nothing
+reaches any other address. The caller sets the latency and reads the counts through the
+server's control paths under ``/_s3server/`` (no bucket name starts with ``_``), which are
+neither delayed nor counted.
 
 Examples
 --------
@@ -20,9 +23,13 @@ Examples
 from __future__ import annotations
 
 import collections
+import json
 import os
+import subprocess
+import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -30,63 +37,57 @@ from typing import Any
 DEFAULT_LATENCY = 0.020
 """Seconds before the first byte of each request (a GET to S3 within a region)."""
 
+CONTROL = "/_s3server/"
+"""The control paths' prefix: ``state`` (GET), ``latency`` (PUT, the seconds as the body),
+``reset`` (POST)."""
+
 _Env = dict[str, str]
 _WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+_LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # no proxy, ever
 
 
 class S3Server:
-    """moto's S3 server on ``127.0.0.1`` (a free port), each request delayed by ``latency``.
+    """moto's S3 server on ``127.0.0.1`` (a free port) in a child process, each request
+    delayed by ``latency``.
 
-    ``counts`` holds the requests served by HTTP method since the last :meth:`reset`;
+    ``counts`` holds the requests served by HTTP method since the last :meth:`reset`,
+    ``ranged`` the GETs among them with a ``Range`` header, ``log`` their (method, path);
     ``latency`` may be changed while it runs.
     """
 
     def __init__(self, latency: float = DEFAULT_LATENCY) -> None:
-        self.latency = latency
-        self.counts: collections.Counter[str] = collections.Counter()
-        self.ranged = 0
-        """GETs with a ``Range`` header (partial reads: shard indexes and inner chunks)."""
-        self.log: list[tuple[str, str]] = []
-        """(method, path) of each request since the last :meth:`reset`."""
-        self._lock = threading.Lock()
-        self._server: Any = None
-        self._thread: threading.Thread | None = None
-
-    # the WSGI middleware
-    def _wrap(self, app: _WSGIApp) -> _WSGIApp:
-        def middleware(environ: dict[str, Any], start_response: Callable[..., Any]):
-            with self._lock:
-                self.counts[environ.get("REQUEST_METHOD", "?")] += 1
-                self.log.append((environ.get("REQUEST_METHOD", "?"), environ.get("PATH_INFO", "")))
-                if environ.get("HTTP_RANGE"):
-                    self.ranged += 1
-            if self.latency > 0:
-                time.sleep(self.latency)
-            return app(environ, start_response)
-
-        return middleware
+        self._latency = latency
+        self._process: subprocess.Popen[str] | None = None
+        self._port = 0
 
     def start(self) -> S3Server:
-        from moto.server import DomainDispatcherApplication, create_backend_app
-        from werkzeug.serving import WSGIRequestHandler, make_server
-
-        class Quiet(WSGIRequestHandler):
-            def log(self, *args: object) -> None:  # no line per request on stderr
-                pass
-
-        app = self._wrap(DomainDispatcherApplication(create_backend_app))
-        self._server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=Quiet)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        self._process = subprocess.Popen(
+            [
+                sys.executable,
+                __file__,
+                "--latency",
+                repr(self._latency),
+                "--parent",
+                str(os.getpid()),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline()  # the port, once it listens
+        if not line.strip().isdigit():
+            self.stop()
+            raise RuntimeError(f"the S3 server did not start (it printed {line!r})")
+        self._port = int(line)
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join()
-        self._server = self._thread = None
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(timeout=30)
+            if self._process.stdout is not None:
+                self._process.stdout.close()
+        self._process = None
 
     def __enter__(self) -> S3Server:
         return self.start()
@@ -97,15 +98,41 @@ class S3Server:
     @property
     def endpoint(self) -> str:
         """The server's URL, ``http://127.0.0.1:PORT``."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self._port}"
+
+    def _control(self, name: str, method: str = "GET", body: bytes | None = None) -> Any:
+        request = urllib.request.Request(self.endpoint + CONTROL + name, body, method=method)
+        with _LOOPBACK.open(request, timeout=30) as response:
+            return json.loads(response.read() or b"null")
+
+    @property
+    def latency(self) -> float:
+        """Seconds slept before each request."""
+        return self._latency
+
+    @latency.setter
+    def latency(self, seconds: float) -> None:
+        self._control("latency", "PUT", repr(float(seconds)).encode())
+        self._latency = float(seconds)
+
+    @property
+    def counts(self) -> collections.Counter[str]:
+        """Requests served by HTTP method since the last :meth:`reset`."""
+        return collections.Counter(self._control("state")["counts"])
+
+    @property
+    def ranged(self) -> int:
+        """GETs with a ``Range`` header (partial reads: shard indexes and inner chunks)."""
+        return int(self._control("state")["ranged"])
+
+    @property
+    def log(self) -> list[tuple[str, str]]:
+        """(method, path) of each request since the last :meth:`reset`."""
+        return [(m, p) for m, p in self._control("state")["log"]]
 
     def reset(self) -> None:
         """Forget the requests counted so far."""
-        with self._lock:
-            self.counts.clear()
-            self.log.clear()
-            self.ranged = 0
+        self._control("reset", "POST", b"")
 
     @property
     def requests(self) -> int:
@@ -161,3 +188,75 @@ class S3Server:
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
+
+
+class _Counting:
+    """The child's WSGI middleware: the control paths, then latency and counts before moto."""
+
+    def __init__(self, app: _WSGIApp, latency: float) -> None:
+        self.app, self.latency = app, latency
+        self.counts: collections.Counter[str] = collections.Counter()
+        self.ranged = 0
+        self.log: list[tuple[str, str]] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]):
+        method, path = environ.get("REQUEST_METHOD", "?"), environ.get("PATH_INFO", "")
+        if path.startswith(CONTROL):
+            return self._control(path.removeprefix(CONTROL), environ, start_response)
+        with self.lock:
+            self.counts[method] += 1
+            self.log.append((method, path))
+            self.ranged += bool(environ.get("HTTP_RANGE"))
+        if self.latency > 0:
+            time.sleep(self.latency)
+        return self.app(environ, start_response)
+
+    def _control(self, name: str, environ: dict[str, Any], start_response: Callable[..., Any]):
+        with self.lock:
+            if name == "latency":
+                size = int(environ.get("CONTENT_LENGTH") or 0)
+                self.latency = float(environ["wsgi.input"].read(size))
+                body: object = self.latency
+            elif name == "reset":
+                self.counts.clear()
+                self.log.clear()
+                self.ranged = 0
+                body = None
+            else:
+                body = {"counts": dict(self.counts), "ranged": self.ranged, "log": self.log}
+        data = json.dumps(body).encode()
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [data]
+
+
+def _serve(latency: float, parent: int) -> None:
+    """Serve moto on 127.0.0.1, print the port, and exit when ``parent`` is gone."""
+    from moto.server import DomainDispatcherApplication, create_backend_app
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class Quiet(WSGIRequestHandler):
+        def log(self, *args: object) -> None:  # no line per request on stderr
+            pass
+
+    app = _Counting(DomainDispatcherApplication(create_backend_app), latency)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=Quiet)
+
+    def orphaned() -> None:  # a SIGKILLed parent sends no terminate: follow it out
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=orphaned, daemon=True).start()
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="moto's S3 server on 127.0.0.1, with latency")
+    parser.add_argument("--latency", type=float, default=DEFAULT_LATENCY)
+    parser.add_argument("--parent", type=int, default=os.getppid())
+    args = parser.parse_args()
+    _serve(args.latency, args.parent)

@@ -22,6 +22,9 @@ from tests.conftest import run_cli
 INJECTED = 0.02
 """Seconds the server sleeps before each request."""
 
+SERVER_SLACK = 0.03
+"""Seconds moto itself may add to a small GET on a loaded 2-core machine (about 5 quiet)."""
+
 
 @pytest.fixture(autouse=True)
 def _own_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -59,7 +62,9 @@ def test_calibrate_on_s3_measures_the_injected_latency(
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     profile, probe = data["profile"], data["probe"]
-    assert profile["latency"] == pytest.approx(INJECTED, rel=0.3), probe
+    # the injected wait and the server's own time per request (a few ms, more on a loaded
+    # machine): never less than the wait; how closely it follows the wait is the next test's
+    assert INJECTED <= profile["latency"] < INJECTED + SERVER_SLACK, probe
     assert profile["latency"] == probe["latency"]
     assert profile["backend"] == "s3" and profile["endpoint"] == _host(s3)
     assert profile["zarr_version"] == zarr.__version__
@@ -95,10 +100,13 @@ def test_calibrate_on_s3_measures_the_injected_latency(
 def test_the_probe_follows_the_server_s_latency(s3) -> None:
     from advisor.run.probe_store import probe_store
 
+    # the server's own time per request, then with 50 ms more: the probe sees the 50 ms
+    base, _ = probe_store(f"{s3.bucket}/base", large_bytes=2**20, levels=(1,))
     s3.latency = 0.05
+    s3.reset()
     probe, host = probe_store(f"{s3.bucket}/probe", large_bytes=4 * 2**20)
     assert host == _host(s3)
-    assert probe.latency == pytest.approx(0.05, rel=0.3)
+    assert probe.latency - base.latency == pytest.approx(0.05, abs=0.015), (base, probe)
     assert probe.seconds < 15
     timed = [c for c in LEVELS if c in probe.throughput]
     assert probe.concurrency in timed and timed[0] == 1
