@@ -87,7 +87,7 @@ def execute_icechunk(
                 repo.delete_branch(f"advisor-{token}")
     results = []
     for plan, (repo, snapshot, _) in zip(plans, commits, strict=True):
-        stored = int(repo.total_chunks_storage())
+        stored = _stored_bytes(repo)
         results.append(
             ApplyResult.of(
                 plan,
@@ -130,3 +130,11 @@ def _commit_all(
         )
         commits.append((repo, str(snapshot), parent))
     return tasks, expected, commits
+
+
+def _stored_bytes(repo: Repository) -> int:
+    """Bytes of the repository's chunks (icechunk >= 1.1 counts them with ``chunk_storage_stats``;
+    older releases with the ``total_chunks_storage`` it deprecates)."""
+    if hasattr(repo, "chunk_storage_stats"):
+        return int(repo.chunk_storage_stats().native_bytes)
+    return int(repo.total_chunks_storage())
