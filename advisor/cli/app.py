@@ -27,7 +27,9 @@ def _root(
     )
     if not verbose:
         # distributed configures its own loggers when imported; quiet them through its config
-        # (read at import) so that worker start-up chatter does not bury the command's output
+        # (read at import, and inherited by local worker processes) so that neither worker
+        # start-up chatter nor a failed task's traceback ("Compute Failed", once per chunk)
+        # buries the command's output: the command says what failed, once, in one line
         import os
 
-        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")
+        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "critical")

@@ -30,7 +30,7 @@ from advisor.run.verify import verify
 from advisor.run.watch import MemoryWatch, wait_with_progress
 from advisor.store.metadata import store_size
 from advisor.store.objects import HeldRoot, clear_target, discard, finish, open_writer
-from advisor.store.publish import move_into_place, new_token, remove
+from advisor.store.publish import move_into_place, new_token, remove, write_failed
 
 if TYPE_CHECKING:
     from distributed import Client, Future
@@ -244,7 +244,7 @@ def execute(
             for i, plan in enumerate(plans):
                 tasks += verify(plan, ds, expected, client, progress=progress, store=stores.get(i))
         verified = time.perf_counter()
-    except BaseException:
+    except BaseException as exc:
         if futures:
             with contextlib.suppress(Exception):
                 client.cancel(futures)
@@ -254,6 +254,8 @@ def execute(
                     discard(plan.out)  # type: ignore[arg-type]
             else:
                 remove(plan.temp)  # type: ignore[arg-type]
+        if isinstance(exc, OSError):  # a full disk, a lost mount: one line, nothing published
+            raise write_failed(exc, plans[0].out) from None
         raise
     results = []
     for i, plan in enumerate(plans):

@@ -379,9 +379,14 @@ def _compute(writes: list, advance: Callable[[], None]) -> None:
     from distributed import as_completed
 
     logger.debug("choosing the distributed client at %s", client.scheduler.address)
-    for future in as_completed(client.compute(writes)):
-        future.result()
-        advance()
+    futures = client.compute(writes)
+    try:
+        for future in as_completed(futures):
+            future.result()
+            advance()
+    except BaseException:
+        client.cancel(futures)  # the first failure stops the rest before the temp goes
+        raise
 
 
 def _current_client() -> Client | None:

@@ -99,9 +99,11 @@ def wait_with_progress(futures: list[Future], label: str, show: bool) -> int:
 
     The bar is fed by distributed's progress stream (every task of the graph)
     from a thread of its own; the wait itself is :func:`distributed.wait`, so a
-    graph the scheduler rejects ends the wait instead of stalling the bar.
+    graph the scheduler rejects ends the wait instead of stalling the bar. The first
+    future that fails cancels the others and its exception is raised: a chunk write that
+    fails (a full disk) stops the write there.
     """
-    from distributed import wait
+    from distributed import as_completed, wait
     from distributed.diagnostics.progressbar import TextProgressBar
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -133,6 +135,10 @@ def wait_with_progress(futures: list[Future], label: str, show: bool) -> int:
             daemon=True,
         )
         feed.start()
+        for done in as_completed(futures):
+            if done.status == "error":  # stop the rest at once, then say why (the first only)
+                done.client.cancel([f for f in futures if f is not done])
+                done.result()  # raises the task's exception
         wait(futures)
         feed.join(timeout=2)  # the last update
     return counts["all"]

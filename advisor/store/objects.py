@@ -35,7 +35,7 @@ from advisor.store.locations import (
     remove_tree,
     zarr_store,
 )
-from advisor.store.publish import new_token, publishing
+from advisor.store.publish import new_token, publishing, write_failed
 
 if TYPE_CHECKING:
     from zarr.abc.store import ByteRequest, Store
@@ -220,15 +220,20 @@ def publishing_store(
     """
     token = token or new_token()
     if isinstance(target, Path):
-        with publishing(target, overwrite=overwrite, token=token) as partial:
-            yield partial
+        try:
+            with publishing(target, overwrite=overwrite, token=token) as partial:
+                yield partial
+        except OSError as exc:
+            raise write_failed(exc, target) from None
         return
     clear_target(target, overwrite=overwrite, token=token)
     store = open_writer(target)
     try:
         yield store
         finish(target, store)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(Exception):
             discard(target)
+        if isinstance(exc, OSError):
+            raise write_failed(exc, target) from None
         raise

@@ -11,6 +11,7 @@ kinds that an interrupted run left behind.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import shutil
@@ -51,6 +52,34 @@ URL; give a folder on a local or mounted disk
             f"{option} {scheme}://{rest}: {option} takes a local path, not a URL; "
             "give a folder on a local or mounted disk"
         )
+
+
+FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+"""The errors of a disk (or quota) that has no room left."""
+
+
+def write_failed(exc: OSError, target: object) -> AdvisorError:
+    """The one line a user reads when writing ``target`` failed with ``exc``: the disk is full,
+    or what the system said; in either case nothing was published.
+
+    Examples
+    --------
+    >>> import errno, os
+    >>> str(write_failed(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), Path("/data/out.zarr")))
+    'no space left on the disk holding /data/out.zarr: the write stopped and nothing was \
+published (an old /data/out.zarr is as it was); free some space, or write elsewhere'
+    """
+    if exc.errno in FULL:
+        return AdvisorError(
+            f"no space left on the disk holding {target}: the write stopped and nothing was "
+            f"published (an old {target} is as it was); free some space, or write elsewhere"
+        )
+    said = exc.strerror or str(exc) or type(exc).__name__
+    where = f" at {exc.filename}" if exc.filename else ""
+    return AdvisorError(
+        f"writing {target} failed ({said}{where}): nothing was published; check the destination "
+        "and run again"
+    )
 
 
 def new_token() -> str:
