@@ -363,7 +363,10 @@ def test_a_failure_keeps_the_old_store_and_leaves_no_partial_one(
 
     monkeypatch.setattr(sample, "generate_block", failing)
     # in this process's threads: workers of a distributed client in the session would not see the patch
-    with dask.config.set(scheduler="threads"), pytest.raises(OSError, match="disk full"):
+    with (
+        dask.config.set(scheduler="threads"),
+        pytest.raises(AdvisorError, match=r"writing .*era5_2019.zarr failed \(disk full\)"),
+    ):
         write_year(tmp_path, 2019, hours=48, seed=2, overwrite=True)
     assert seen  # the new store was being written beside the old one
     assert _store_bytes(path) == before
