@@ -29,6 +29,7 @@ from advisor.plan.policy.band import (
     size_band,
     size_option,
 )
+from advisor.plan.policy.appends import append_advice
 from advisor.plan.policy.beyond import beyond_band
 from advisor.plan.policy.copies import two_copies
 from advisor.plan.policy.pricing import request_costs
@@ -166,6 +167,7 @@ def recommend(
     priced = is_object_store(prof)
     logger.debug("choosing request prices %s", "on (object store)" if priced else "off")
     stored = schema.nbytes * max(1, len(schema.variables)) / prof.compression_ratio
+    two = two_copies(found, stored)
     return Recommendation(
         schema=schema,
         patterns=parsed,
@@ -183,10 +185,11 @@ def recommend(
         beyond_band=None
         if shards or binding in ("dataset-size", "band-impossible")
         else beyond_band(found, prof, list(references.values()), picked, band, max_candidates),
-        two_copies=two_copies(found, stored),
+        two_copies=two,
         rechunk=_rechunk(found, prof, picked, alternatives, memory),
         zarr_reads=reads,
         request_costs=request_costs(schema, picked, gets, puts) if priced else None,
+        appends=append_advice(schema, parsed, picked, two, prof, reads),
     )
 
 
