@@ -186,9 +186,10 @@ def test_score_puts_the_append_beside_the_reads_and_keeps_the_rates_linear() -> 
         assert scores.amplification[:, 1].tolist() == pytest.approx([4380.5, 12.5])
         assert scores.shards_touched[:, 1].tolist() == [221.0, 1.0]
     slow_encode = PRESETS["local"].with_overrides(encode_speed=1e7)
-    assert score(s, cands, ["append"], slow_encode).seconds[1, 0] > 2 * score(
-        s, cands, ["append"]
-    ).seconds[1, 0]
+    assert (
+        score(s, cands, ["append"], slow_encode).seconds[1, 0]
+        > 2 * score(s, cands, ["append"]).seconds[1, 0]
+    )
 
 
 @pytest.mark.parametrize(
@@ -213,7 +214,11 @@ def test_cadence_in_steps(text: str, step: float, steps: int) -> None:
 @pytest.mark.parametrize(
     ("text", "step", "message"),
     [
-        ("append:every=90min", 3600.0, r"1\.5 time steps of 3600 s: give a cadence that is a whole"),
+        (
+            "append:every=90min",
+            3600.0,
+            r"1\.5 time steps of 3600 s: give a cadence that is a whole",
+        ),
         ("append", 86400.0, r"every='1h' is 0\.04167 time steps.*every=1D or steps=1"),
         ("append:every=1MS", 3600.0, "months, quarters and years vary in length"),
         ("append:every=daily", 3600.0, "unknown append every= frequency 'daily'"),

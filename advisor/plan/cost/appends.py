@@ -44,6 +44,7 @@ from advisor.plan.requests import ZarrReads
 if TYPE_CHECKING:
     from advisor.plan.schema import Schema
 
+
 @dataclass(frozen=True, slots=True)
 class AppendFigures:
     """Per candidate, the cycle-mean figures of one append (every variable together)."""
@@ -134,7 +135,9 @@ def append_figures(
     assert t is not None, "an append needs a time dim (Pattern.accesses checks it)"
     shape = np.array(schema.shape, dtype=np.int64)
     chunks = np.clip(np.asarray(candidates, dtype=np.int64), 1, shape)
-    stored = chunks if shards is None else np.clip(np.asarray(shards, dtype=np.int64), chunks, shape)
+    stored = (
+        chunks if shards is None else np.clip(np.asarray(shards, dtype=np.int64), chunks, shape)
+    )
     block, unit = stored[:, t], chunks[:, t]
     here = phase if phase is not None else schema.shape[t] % block
     written, reread, partial, units, decoded = cycle_sums(new, block, unit, np.asarray(here))

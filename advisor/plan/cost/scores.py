@@ -57,8 +57,8 @@ from advisor.plan.cost.geometry import (
     shard_index_bytes,
     whole_shards,
 )
-from advisor.plan.patterns import GROUPED, REDUCTIONS, WRITES, Pattern, parse_pattern
 from advisor.plan.cost.rates import TERMS, rates
+from advisor.plan.patterns import GROUPED, REDUCTIONS, WRITES, Pattern, parse_pattern
 from advisor.plan.profile import PRESETS, StorageProfile
 from advisor.plan.requests import ZarrReads
 from advisor.plan.workflow import FloxMethod
@@ -67,6 +67,7 @@ if TYPE_CHECKING:
     from advisor.plan.schema import Schema
 
 __all__ = ["TERMS", "Scores", "rates", "score"]
+
 
 @dataclass(frozen=True, slots=True)
 class Scores:
@@ -175,8 +176,8 @@ def score(
         shard_bytes = np.prod(shards, axis=1, dtype=np.float64) * schema.itemsize
     for j, pattern in enumerate(parsed):
         if pattern.kind in WRITES:
-            steps = pattern.append_steps(schema)
-            written = append_figures(schema, candidates, steps, profile, shards, reads)
+            new = pattern.append_steps(schema)
+            written = append_figures(schema, candidates, new, profile, shards, reads)
             out["chunks_touched"][:, j] = written.chunks
             out["shards_touched"][:, j] = written.objects
             out["bytes_read"][:, j] = written.bytes_written * profile.compression_ratio

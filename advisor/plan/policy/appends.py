@@ -38,7 +38,9 @@ from advisor.plan.units import format_seconds, human_readable_size
 
 logger = logging.getLogger(__name__)
 
-AppendStrategy = Literal["cadence-aligned", "rewrite-trailing", "write-hot-then-compact", "two-copies"]
+AppendStrategy = Literal[
+    "cadence-aligned", "rewrite-trailing", "write-hot-then-compact", "two-copies"
+]
 
 ALIGNED_AMPLIFICATION = 5.0
 """Cycle-mean write amplification up to which the pick's time block counts as aligned with
@@ -273,12 +275,21 @@ def append_advice(
         block = cold_layout.stored_shape[t]
         # a compaction: the block read back from the write-hot layout, then written whole
         read_back = score(
-            schema, np.array([hot_layout.chunks]), [Pattern("map", (("steps", block),))], profile,
+            schema,
+            np.array([hot_layout.chunks]),
+            [Pattern("map", (("steps", block),))],
+            profile,
             shards=None if hot_layout.shards is None else np.array([hot_layout.shards]),
             reads=reads,
         ).seconds[0, 0] * max(1, len(schema.variables))
         compaction = _price(
-            schema, cold_layout.chunks, cold_layout.shards, block, profile, reads, 0,
+            schema,
+            cold_layout.chunks,
+            cold_layout.shards,
+            block,
+            profile,
+            reads,
+            0,
             float(read_back),
         )
         compactions = yearly * steps / block

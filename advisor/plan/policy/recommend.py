@@ -18,6 +18,7 @@ from advisor.plan.candidates import MAX_CANDIDATES
 from advisor.plan.codecs import DEFAULT_CODEC, CodecSpec
 from advisor.plan.errors import AdvisorError
 from advisor.plan.patterns import GROUPED, Pattern, parse_pattern
+from advisor.plan.policy.appends import append_advice
 from advisor.plan.policy.band import (
     MAX_SIZE,
     MIN_SIZE,
@@ -29,7 +30,6 @@ from advisor.plan.policy.band import (
     size_band,
     size_option,
 )
-from advisor.plan.policy.appends import append_advice
 from advisor.plan.policy.beyond import beyond_band
 from advisor.plan.policy.copies import two_copies
 from advisor.plan.policy.pricing import request_costs
