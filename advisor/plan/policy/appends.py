@@ -181,7 +181,8 @@ class AppendAdvice:
             f"{head}; {in_place}. Instead: arrivals into {where} in "
             f"{'x'.join(map(str, self.hot.chunks))} chunks (x{self.hot.amplification:.3g}, "
             f"{format_seconds(self.hot.seconds)} each), compacted every {self.compaction.block} "
-            f"steps ({format_seconds(self.compaction.seconds)} each): "
+            f"steps ({format_seconds(self.compaction.seconds)} each, so the read-optimised "
+            f"layout lags by up to {self.compaction.block} steps): "
             f"{format_seconds(self.strategy_per_year)} a year"
         )
 
