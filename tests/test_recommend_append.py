@@ -13,6 +13,7 @@ from advisor.plan.errors import AdvisorError
 from advisor.plan.patterns import parse_pattern
 from advisor.plan.policy.appends import DAYS_PER_YEAR, choose_strategy
 from advisor.plan.policy.recommend import recommend
+from advisor.plan.profile import PRESETS
 from advisor.plan.schema import Schema
 from advisor.plan.validation import plan_validation
 from advisor.run.workloads import draw_accesses
@@ -161,3 +162,15 @@ def test_a_store_phase_moves_the_cycle(tmp_path: Path) -> None:
         figures = append_figures(schema, np.array([[24, 8]]), 24, StorageProfile())
         assert figures.time_blocks[0] == blocks
         assert figures.bytes_read[0] == pytest.approx(reread * 8 * 4 / 1.5)
+
+
+def test_an_appends_requests_are_billed_as_gets_and_puts() -> None:
+    rec = recommend(YEAR, ["map", "append"], profile=PRESETS["object-store"])
+    assert rec.request_costs is not None
+    billed = {p.name: p for p in rec.request_costs.patterns}
+    pick = rec.appends[0].pick
+    assert billed["append"].get_cost == pytest.approx(
+        (pick.gets * 0.0004 + pick.puts * 0.005) / 1000
+    )
+    assert billed["map"].get_cost == pytest.approx(billed["map"].requests * 0.0004 / 1000)
+    assert pick.puts > pick.objects  # the metadata documents too

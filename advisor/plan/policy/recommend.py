@@ -168,6 +168,7 @@ def recommend(
     logger.debug("choosing request prices %s", "on (object store)" if priced else "off")
     stored = schema.nbytes * max(1, len(schema.variables)) / prof.compression_ratio
     two = two_copies(found, stored)
+    appends = append_advice(schema, parsed, picked, two, prof, reads)
     return Recommendation(
         schema=schema,
         patterns=parsed,
@@ -188,8 +189,8 @@ def recommend(
         two_copies=two,
         rechunk=_rechunk(found, prof, picked, alternatives, memory),
         zarr_reads=reads,
-        request_costs=request_costs(schema, picked, gets, puts) if priced else None,
-        appends=append_advice(schema, parsed, picked, two, prof, reads),
+        request_costs=request_costs(schema, picked, gets, puts, appends) if priced else None,
+        appends=appends,
     )
 
 
