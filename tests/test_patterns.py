@@ -147,3 +147,17 @@ def test_climatology_groups_match_pandas(by: str) -> None:
     key = times.month if by == "month" else times.month % 12 // 3
     expected = np.unique(key, return_inverse=True)[1]
     np.testing.assert_array_equal(Pattern("climatology", (("by", by),)).groups(s), expected)
+
+
+def test_an_append_lands_at_the_cadence_a_full_field() -> None:
+    """What an append writes, as an access: the new steps (every=, or steps=) and every point."""
+    assert parse_pattern("append:every=6h").accesses(YEAR) == (
+        DimAccess(6, 6, 1460),
+        DimAccess(121, 1, 1),
+        DimAccess(161, 1, 1),
+    )
+    assert parse_pattern("append:steps=24@0.5").weight == 0.5
+    daily = Schema(("time", "latitude", "longitude"), (365, 121, 161), 4, time_step=86400.0)
+    assert parse_pattern("append:every=1W").accesses(daily)[0] == DimAccess(7, 7, 52)
+    with pytest.raises(AdvisorError, match="whole number of steps"):
+        parse_pattern("append").accesses(daily)  # the default cadence, 1h, is not a day

@@ -29,7 +29,8 @@ def recommend_cmd(
         "--pattern",
         "-p",
         help="An access pattern KIND[:key=value,...][@weight]; repeat for a mix. Kinds: "
-        "point-series, region-series, map, ml-batch, resample, climatology, full-scan "
+        "point-series, region-series, map, ml-batch, resample, climatology, full-scan, "
+        "append (a write: append:every=1h, 1D or steps=N) "
         "(default: point-series, map, ml-batch).",
         show_default=False,
     ),
@@ -171,7 +172,13 @@ def _show(rec: Recommendation, zarr_format: int, options: dict[str, Any]) -> Non
         )
     console.print(layouts)
 
-    detail = Table(title="the recommended layout, per access")
+    detail = Table(
+        title="the recommended layout, per access",
+        caption="append: per append, the chunks written, the bytes rewritten and their ratio "
+        "to the new bytes"
+        if rec.appends
+        else None,
+    )
     for column in ("pattern", "weight", "chunks", "read", "read/wanted", "seconds", "flox"):
         detail.add_column(column, justify="left" if column in ("pattern", "flox") else "right")
     for cost in rec.costs:
@@ -190,6 +197,8 @@ def _show(rec: Recommendation, zarr_format: int, options: dict[str, Any]) -> Non
     console.print(detail)
     _show_requests(console, rec)
     _show_beyond(console, rec)
+    for advice in rec.appends:
+        console.print(f"[bold]append strategy[/bold]: {advice.sentence()}")
     for note in rec.notes:
         console.print(f"[yellow]note[/yellow]: {note}")
     console.print(f"[bold]paste-ready (zarr format {zarr_format}, {rec.codec.label})[/bold]:")

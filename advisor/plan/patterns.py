@@ -6,6 +6,9 @@ independently per dim (:class:`DimAccess`). Reductions read everything: one
 access with ``length`` = the dim's size. That model is what
 :mod:`advisor.plan.cost` evaluates exactly.
 
+``append`` is the one write: the steps each append brings, a full field, at the end of the
+time axis (:meth:`Pattern.append_steps`); :mod:`advisor.plan.cost.appends` prices it.
+
 Examples
 --------
 >>> parse_pattern("ml-batch:time=32,latitude=16@2")
@@ -20,6 +23,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, NamedTuple, get_args
 
+from advisor.plan.arrivals import cadence_seconds, cadence_steps
 from advisor.plan.errors import AdvisorError
 from advisor.plan.parse import pairs, parse_freq
 
@@ -31,7 +35,14 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PatternKind = Literal[
-    "point-series", "region-series", "map", "ml-batch", "resample", "climatology", "full-scan"
+    "point-series",
+    "region-series",
+    "map",
+    "ml-batch",
+    "resample",
+    "climatology",
+    "full-scan",
+    "append",
 ]
 KINDS: tuple[PatternKind, ...] = get_args(PatternKind)
 
@@ -41,6 +52,9 @@ REDUCTIONS: frozenset[PatternKind] = frozenset({"resample", "climatology", "full
 GROUPED: frozenset[PatternKind] = frozenset({"resample", "climatology"})
 """Reductions by calendar groups along time (flox's territory)."""
 
+WRITES: frozenset[PatternKind] = frozenset({"append"})
+"""Patterns that write (new steps appended along time) rather than read."""
+
 PARAMETERS: dict[PatternKind, tuple[str, ...]] = {
     "point-series": ("window",),
     "region-series": ("size", "window"),
@@ -49,6 +63,7 @@ PARAMETERS: dict[PatternKind, tuple[str, ...]] = {
     "resample": ("freq",),
     "climatology": ("by",),
     "full-scan": (),
+    "append": ("every", "steps"),
 }
 """Each kind's named parameters; region-series and ml-batch also take per-dim sizes."""
 
@@ -63,6 +78,8 @@ DESCRIPTIONS: dict[PatternKind, str] = {
     "resample": "a reduction to another frequency over everything (freq=1D, 6h, 1MS, ...)",
     "climatology": "a groupby-month (or by=season) reduction over everything",
     "full-scan": 'a reduction over time everywhere, e.g. mean(dim="time")',
+    "append": "new steps appended along time, every=1h (default), 1D, ... or steps=N; its "
+    "weight counts its slowdown as a read's does (append@0.1: one append per ten reads)",
 }
 
 ML_PATCH: dict[str, int] = {"time": 32, "latitude": 16, "longitude": 16}
@@ -105,6 +122,8 @@ class Pattern:
             raise AdvisorError(f"weight {self.weight} of pattern {self.kind}: it must be positive")
         for key, value in self.params:
             _check_param(self.kind, key, value)
+        if self.kind == "append" and {"every", "steps"} <= {k for k, _ in self.params}:
+            raise AdvisorError("append takes every= or steps=, not both: e.g. append:every=1h")
 
     def __str__(self) -> str:
         if not self.params:
@@ -114,6 +133,24 @@ class Pattern:
     def get(self, key: str, default: int | str | None = None) -> int | str | None:
         """The value of parameter ``key``, or ``default``."""
         return dict(self.params).get(key, default)
+
+    def append_steps(self, schema: Schema) -> int:
+        """Time steps each append brings: ``steps=``, or ``every=`` (default 1h) over the
+        schema's time step (:func:`~advisor.plan.arrivals.cadence_steps`).
+
+        Examples
+        --------
+        >>> from advisor.plan.schema import Schema
+        >>> s = Schema(("time", "x"), (100, 10), 4, time_step=3600.0)
+        >>> parse_pattern("append").append_steps(s), parse_pattern("append:every=1D").append_steps(s)
+        (1, 24)
+        """
+        every, steps = self.get("every"), self.get("steps")
+        return cadence_steps(
+            None if every is None else str(every),
+            None if steps is None else int(steps),
+            schema.time_step,
+        )
 
     def accesses(self, schema: Schema) -> tuple[DimAccess, ...]:
         """Per dim, the interval length and the starts of one access (see the module docs).
@@ -129,6 +166,8 @@ DimAccess(length=1, stride=1, count=30))
         [2, 20, 30]
         >>> Pattern("ml-batch").accesses(s)[0]
         DimAccess(length=32, stride=32, count=3)
+        >>> Pattern("append", (("steps", 24),)).accesses(s)[:2]  # where the new steps land
+        (DimAccess(length=24, stride=24, count=4), DimAccess(length=20, stride=1, count=1))
         """
         time_axis = schema.axis_of("time")
         if time_axis is None and self.kind not in ("map", "ml-batch"):
@@ -143,7 +182,7 @@ DimAccess(length=1, stride=1, count=30))
             if self.kind in REDUCTIONS or length == n:
                 out.append(DimAccess(n, 1, 1))
                 continue
-            stride = 1
+            stride = length if self.kind in WRITES else 1
             if self.kind == "ml-batch" and length > 1:
                 given = self.get("stride")
                 overlap = int(self.get("overlap", 0))  # type: ignore[arg-type]
@@ -173,6 +212,9 @@ DimAccess(length=1, stride=1, count=30))
                     lengths[axis] = shape[axis]
             if time_axis is not None:
                 lengths[time_axis] = int(self.get("steps", 1))  # type: ignore[arg-type]
+        elif self.kind in WRITES:
+            lengths = list(shape)
+            lengths[time_axis] = self.append_steps(schema)  # type: ignore[index]
         elif self.kind == "ml-batch":
             for name, size in ML_PATCH.items():
                 if (found := schema.axis_of(name)) is not None:
@@ -260,6 +302,9 @@ def _check_param(kind: PatternKind, key: str, value: int | str) -> None:
     if key == "freq":
         parse_freq(str(value))
         return
+    if key == "every":
+        cadence_seconds(str(value))
+        return
     if key == "by":
         if value not in CLIMATOLOGY_BY:
             raise AdvisorError(
@@ -286,7 +331,7 @@ def parse_pattern(text: str | Pattern) -> Pattern:
     Traceback (most recent call last):
     ...
     advisor.plan.errors.AdvisorError: unknown pattern 'mapp': use one of point-series, \
-region-series, map, ml-batch, resample, climatology, full-scan
+region-series, map, ml-batch, resample, climatology, full-scan, append
     """
     if isinstance(text, Pattern):
         return text
@@ -312,7 +357,7 @@ region-series, map, ml-batch, resample, climatology, full-scan
             if key not in known and kind not in PER_DIM:
                 listed = ", ".join(known) if known else "no parameters"
                 raise AdvisorError(f"unknown parameter {key!r} for {kind}: it takes {listed}")
-            if key in ("freq", "by"):
+            if key in ("freq", "by", "every"):
                 params.append((key, value))
                 continue
             try:

@@ -23,7 +23,7 @@ from advisor.plan.candidates import candidate_grid
 from advisor.plan.cost.scores import score
 from advisor.plan.errors import AdvisorError
 from advisor.plan.parse import pairs
-from advisor.plan.patterns import Pattern, parse_pattern
+from advisor.plan.patterns import WRITES, Pattern, parse_pattern
 from advisor.plan.policy.band import MAX_SIZE, MIN_SIZE
 from advisor.plan.policy.recommend import recommend
 from advisor.plan.profile import BUILT_IN, StorageProfile
@@ -276,6 +276,8 @@ def plan_validation(
     in-band shapes as unlike each other as possible, and ``layouts``.
     """
     parsed = tuple(parse_pattern(p) for p in patterns)
+    if any(p.kind in WRITES for p in parsed):  # said before any copy is written
+        raise AdvisorError("validate does not measure appends yet: drop append from --pattern")
     if spread < 0 or top < 0:
         raise AdvisorError("--top and --spread take 0 or more layouts")
     rec = recommend(

@@ -244,8 +244,13 @@ def draw_accesses(
     """
     import numpy as np
 
-    from advisor.plan.patterns import REDUCTIONS
+    from advisor.plan.patterns import REDUCTIONS, WRITES
 
+    if pattern.kind in WRITES:
+        raise AdvisorError(
+            f"pattern {pattern} is a write: validate does not measure appends yet; "
+            "drop it from --pattern (recommend prices it)"
+        )
     if pattern.kind in REDUCTIONS:
         return [{} for _ in range(n)]
     rng = np.random.default_rng(seed)

@@ -32,6 +32,12 @@ its index, then zarr < 3.3 makes one GET per touched inner chunk, one after anot
 and zarr >= 3.3 the few merged ranges of
 :func:`~advisor.plan.cost.geometry.coalesced_ranges`, up to 10 at once. Reductions read
 whole shards, one task each.
+
+An ``append`` (the one write) is priced per append by :mod:`advisor.plan.cost.appends`; its
+columns say what it writes: ``chunks_touched`` the chunks encoded, ``shards_touched`` the
+objects written (chunks, or shards), ``bytes_read`` the raw bytes of the filled steps it
+rewrites (re-read and new), ``bytes_wanted`` the new steps' raw bytes, so ``amplification``
+is its write amplification, ``requests`` its GETs and PUTs, ``tasks`` its Dask tasks.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from advisor.plan.cost.appends import append_figures
 from advisor.plan.cost.flox import FLOX_METHODS, reduction_extra
 from advisor.plan.cost.geometry import (
     coalesced_ranges,
@@ -50,7 +57,8 @@ from advisor.plan.cost.geometry import (
     shard_index_bytes,
     whole_shards,
 )
-from advisor.plan.patterns import GROUPED, REDUCTIONS, Pattern, parse_pattern
+from advisor.plan.cost.rates import TERMS, rates
+from advisor.plan.patterns import GROUPED, REDUCTIONS, WRITES, Pattern, parse_pattern
 from advisor.plan.profile import PRESETS, StorageProfile
 from advisor.plan.requests import ZarrReads
 from advisor.plan.workflow import FloxMethod
@@ -58,41 +66,7 @@ from advisor.plan.workflow import FloxMethod
 if TYPE_CHECKING:
     from advisor.plan.schema import Schema
 
-TERMS: tuple[str, ...] = (
-    "request_overhead",
-    "latency",
-    "bandwidth",
-    "decode_speed",
-    "task_overhead",
-    "combine_speed",
-    "compute_overhead",
-    "reduce_speed",
-    "group_overhead",
-)
-"""The profile constants the seconds are linear in (speeds through their inverse)."""
-
-
-def rates(profile: StorageProfile) -> np.ndarray:
-    """Seconds per unit of each of :data:`TERMS`: overheads as they are, speeds inverted.
-
-    Examples
-    --------
-    >>> rates(StorageProfile(bandwidth=2e9)).tolist()[:3]
-    [0.00025, 0.0001, 5e-10]
-    """
-    return np.array(
-        [
-            profile.request_overhead,
-            profile.latency,
-            1 / profile.bandwidth,
-            1 / profile.decode_speed,
-            profile.task_overhead,
-            1 / profile.combine_speed,
-            profile.compute_overhead,
-            1 / profile.reduce_speed,
-            profile.group_overhead,
-        ]
-    )
+__all__ = ["TERMS", "Scores", "rates", "score"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +175,17 @@ def score(
         index_bytes = shard_index_bytes(per_shard)
         shard_bytes = np.prod(shards, axis=1, dtype=np.float64) * schema.itemsize
     for j, pattern in enumerate(parsed):
+        if pattern.kind in WRITES:
+            new = pattern.append_steps(schema)
+            written = append_figures(schema, candidates, new, profile, shards, reads)
+            out["chunks_touched"][:, j] = written.chunks
+            out["shards_touched"][:, j] = written.objects
+            out["bytes_read"][:, j] = written.bytes_written * profile.compression_ratio
+            out["bytes_wanted"][:, j] = written.new_bytes
+            out["requests"][:, j] = written.requests
+            out["tasks"][:, j] = written.objects
+            terms[:, j] = written.terms
+            continue
         accesses = pattern.accesses(schema)
         touched, elements = expectations(schema, candidates, accesses)
         bytes_read = elements * schema.itemsize

@@ -8,11 +8,15 @@ object store (:func:`~advisor.plan.requests.is_object_store`): a local disk bill
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from advisor.plan.policy.results import Layout
 from advisor.plan.schema import Schema
+
+if TYPE_CHECKING:
+    from advisor.plan.policy.appends import AppendAdvice
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +26,7 @@ class PatternRequestCost:
     name: str
     requests: float
     get_cost: float
-    """US dollars per access."""
+    """US dollars per access (an append's: its GETs and PUTs, each at its price)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "requests": self.requests, "get_cost": self.get_cost}
@@ -92,16 +96,27 @@ def stored_objects(schema: Schema, layout: Layout) -> int:
 
 
 def request_costs(
-    schema: Schema, layout: Layout, get_price: float, put_price: float
+    schema: Schema,
+    layout: Layout,
+    get_price: float,
+    put_price: float,
+    appends: Sequence[AppendAdvice] = (),
 ) -> RequestCosts:
     """The GETs per access of ``layout`` for each pattern and the PUTs of writing it, priced
-    at ``get_price`` and ``put_price`` US dollars per 1,000 requests."""
+    at ``get_price`` and ``put_price`` US dollars per 1,000 requests; an append's requests
+    (``appends``) are its GETs at the GET price and its PUTs at the PUT price."""
+    writes = {a.pattern: a.pick for a in appends}
+
+    def price(name: str, requests: float) -> float:
+        if name in writes:
+            return (writes[name].gets * get_price + writes[name].puts * put_price) / 1000
+        return requests * get_price / 1000
+
     return RequestCosts(
         get_price_per_1000=get_price,
         put_price_per_1000=put_price,
         patterns=tuple(
-            PatternRequestCost(c.name, c.requests, c.requests * get_price / 1000)
-            for c in layout.costs
+            PatternRequestCost(c.name, c.requests, price(c.name, c.requests)) for c in layout.costs
         ),
         objects=stored_objects(schema, layout),
         metadata_docs=max(1, len(schema.variables)) + 1,

@@ -18,6 +18,7 @@ from advisor.plan.candidates import MAX_CANDIDATES
 from advisor.plan.codecs import DEFAULT_CODEC, CodecSpec
 from advisor.plan.errors import AdvisorError
 from advisor.plan.patterns import GROUPED, Pattern, parse_pattern
+from advisor.plan.policy.appends import append_advice
 from advisor.plan.policy.band import (
     MAX_SIZE,
     MIN_SIZE,
@@ -166,6 +167,8 @@ def recommend(
     priced = is_object_store(prof)
     logger.debug("choosing request prices %s", "on (object store)" if priced else "off")
     stored = schema.nbytes * max(1, len(schema.variables)) / prof.compression_ratio
+    two = two_copies(found, stored)
+    appends = append_advice(schema, parsed, picked, two, prof, reads)
     return Recommendation(
         schema=schema,
         patterns=parsed,
@@ -183,10 +186,11 @@ def recommend(
         beyond_band=None
         if shards or binding in ("dataset-size", "band-impossible")
         else beyond_band(found, prof, list(references.values()), picked, band, max_candidates),
-        two_copies=two_copies(found, stored),
+        two_copies=two,
         rechunk=_rechunk(found, prof, picked, alternatives, memory),
         zarr_reads=reads,
-        request_costs=request_costs(schema, picked, gets, puts) if priced else None,
+        request_costs=request_costs(schema, picked, gets, puts, appends) if priced else None,
+        appends=appends,
     )
 
 

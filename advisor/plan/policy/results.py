@@ -19,6 +19,7 @@ from advisor.plan.schema import Schema
 from advisor.plan.workflow import FloxMethod
 
 if TYPE_CHECKING:
+    from advisor.plan.policy.appends import AppendAdvice
     from advisor.plan.policy.pricing import RequestCosts
 
 
@@ -194,6 +195,8 @@ class Recommendation:
     """How the zarr-python the requests were counted for reads (its version, coalescing)."""
     request_costs: RequestCosts | None = None
     """GETs per access and PUTs of writing the pick, priced (None unless an object store)."""
+    appends: tuple[AppendAdvice, ...] = ()
+    """Per ``append`` pattern, its price under the pick and the strategy it implies."""
 
     @property
     def chunks(self) -> dict[str, int]:
@@ -225,7 +228,7 @@ class Recommendation:
 
     def to_dict(self) -> dict[str, Any]:
         """Everything as JSON-ready values (``advisor recommend --json``)."""
-        return {
+        out = {
             "source": self.schema.name,
             "dims": list(self.schema.dims),
             "shape": list(self.schema.shape),
@@ -258,3 +261,6 @@ class Recommendation:
             "zarr_reads": self.zarr_reads.to_dict(),
             "request_costs": self.request_costs.to_dict() if self.request_costs else None,
         }
+        if self.appends:  # read-only pattern lists keep their JSON as it was
+            out["appends"] = [a.to_dict() for a in self.appends]
+        return out

@@ -10,7 +10,7 @@ import numpy as np
 
 from advisor.plan.candidates import candidate_grid, distinct_rows
 from advisor.plan.cost.scores import score
-from advisor.plan.patterns import REDUCTIONS, Pattern
+from advisor.plan.patterns import REDUCTIONS, WRITES, Pattern
 from advisor.plan.profile import StorageProfile
 from advisor.plan.requests import ZarrReads, is_object_store
 from advisor.plan.schema import Schema
@@ -38,7 +38,7 @@ def sharded_candidates(
     paired with the shards that are whole multiples of it; plus every shard unsplit."""
     shards = candidate_grid(schema, patterns, references, band=band, cap=cap)
     pairs = [(shards, shards)]
-    reads = [p for p in patterns if p.kind not in REDUCTIONS]
+    reads = [p for p in patterns if p.kind not in REDUCTIONS | WRITES]
     if reads:
         wide = candidate_grid(schema, reads, (), band=None, cap=cap // 4)
         wide = wide[np.prod(wide, axis=1, dtype=np.float64) * schema.itemsize <= band[1]]
