@@ -336,25 +336,18 @@ def _cluster(scheduler: str | None) -> contextlib.AbstractContextManager[object]
 
 @contextlib.contextmanager
 def _progress_bar(label: str, total: int, show: bool) -> Iterator[Callable[[], None]]:
+    import rich.progress as rp
     from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
 
     columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("time chunks"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
+        rp.TextColumn("{task.description}"),
+        rp.BarColumn(),
+        rp.MofNCompleteColumn(),
+        rp.TextColumn("time chunks"),
+        rp.TimeElapsedColumn(),
+        rp.TimeRemainingColumn(),
     )
-    with Progress(*columns, console=Console(stderr=True), disable=not show) as bar:
+    with rp.Progress(*columns, console=Console(stderr=True), disable=not show) as bar:
         task = bar.add_task(label, total=total)
         yield lambda: bar.advance(task)
 
