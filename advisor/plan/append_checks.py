@@ -88,7 +88,7 @@ class AppendPlan:
 
     def rows(self) -> list[tuple[str, str]]:
         """The plan as ``(label, value)`` lines for a table."""
-        blocks = ", ".join(f"{v}: {n} of {b} steps" for v, b, _, n in self.blocks)
+        blocks = ", ".join(f"{v}: {n} of {b} steps each" for v, b, _, n in self.blocks)
         return [
             ("steps stored", f"{self.length:,}"),
             ("steps to append", f"{self.new:,} ({self.first_time} .. {self.last_time})"),
@@ -105,7 +105,9 @@ class AppendPlan:
             "last_time": self.last_time,
             "step_seconds": self.step_seconds,
             "gap_steps": self.gap_steps,
-            "blocks": {v: {"block": b, "chunks": list(c), "written": n} for v, b, c, n in self.blocks},
+            "blocks": {
+                v: {"block": b, "chunks": list(c), "written": n} for v, b, c, n in self.blocks
+            },
             "blocks_written": self.blocks_rewritten,
         }
 
