@@ -121,13 +121,22 @@ def append(
     plan, _ = runner.prepare(target, places, allow_gap=allow_gap, relayout=relayout)
     if dry_run:
         return AppendOutcome(plan)
+    from advisor.store.append_lock import append_lock
+
     with contextlib.ExitStack() as stack:
+        stack.enter_context(append_lock(target))  # before a cluster is started or reached
         if client is None:
             in_memory = str(target).startswith("memory:")
             client = stack.enter_context(
                 dask_client(resolve_scheduler(scheduler), processes=not in_memory, quiet=quiet)
             )
         plan, result = runner.append(
-            target, places, client, allow_gap=allow_gap, relayout=relayout, progress=not quiet
+            target,
+            places,
+            client,
+            allow_gap=allow_gap,
+            relayout=relayout,
+            progress=not quiet,
+            lock=False,
         )
     return AppendOutcome(plan, result)

@@ -16,8 +16,10 @@ invisible, and a rerun rewrites them); the root attributes record ``advisor_last
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -145,22 +147,26 @@ def append(
     allow_gap: bool = False,
     relayout: bool = False,
     progress: bool = True,
+    lock: bool = True,
 ) -> tuple[AppendPlan, AppendResult]:
-    """Append the sources' new steps to ``target`` under its lock (module docstring)."""
+    """Append the sources' new steps to ``target`` under its lock (module docstring);
+    ``lock=False`` when the caller holds it."""
     started = time.perf_counter()
-    with append_lock(target):
+    with append_lock(target) if lock else contextlib.nullcontext():
         plan, ds = prepare(target, sources, allow_gap=allow_gap, relayout=relayout)
         info = store_info(target)
         new = arriving(ds, plan, target, info.attrs)
         store = DeferredMetadata(_writable(target))
         logger.debug("appending %d steps to %s (zarr %d)", plan.new, target, info.zarr_format)
-        write = new.to_zarr(
-            store,
-            append_dim=plan.time_dim,
-            consolidated=info.consolidated,
-            zarr_format=info.zarr_format,  # type: ignore[arg-type]
-            compute=False,
-        )
+        with warnings.catch_warnings():  # the lock object is no part of the hierarchy
+            warnings.filterwarnings("ignore", message=r"Object at \.advisor-append\.lock")
+            write = new.to_zarr(
+                store,
+                append_dim=plan.time_dim,
+                consolidated=info.consolidated,
+                zarr_format=info.zarr_format,  # type: ignore[arg-type]
+                compute=False,
+            )
         names = [name for name, *_ in plan.blocks]
         futures = client.compute([write, *[checksum(new[v].data) for v in names]])
         tasks = wait_with_progress(futures, "appending", progress)
