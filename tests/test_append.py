@@ -54,7 +54,7 @@ def write(ds: xr.Dataset, path: Path, layout: str, **enc: object) -> Path:
     fmt, encoding = LAYOUTS[layout]
     ds.to_zarr(
         path,
-        zarr_format=fmt,  # type: ignore[arg-type]
+        zarr_format=fmt,
         consolidated=True,
         encoding={v: {**encoding, **enc} for v in ds.data_vars},
     )

@@ -142,7 +142,7 @@ def arriving(ds: xr.Dataset, plan: AppendPlan, target: Where, attrs: dict[str, A
 def append(
     target: Where,
     sources: Sequence[Where],
-    client: Client,
+    client: Client | None,
     *,
     allow_gap: bool = False,
     relayout: bool = False,
@@ -164,13 +164,14 @@ def append(
                 store,
                 append_dim=plan.time_dim,
                 consolidated=info.consolidated,
-                zarr_format=info.zarr_format,  # type: ignore[arg-type]
+                zarr_format=info.zarr_format,
                 compute=False,
             )
         names = [name for name, *_ in plan.blocks]
-        futures = client.compute([write, *[checksum(new[v].data) for v in names]])
-        tasks = wait_with_progress(futures, "appending", progress)
-        expected = [int(s) for s in client.gather(futures[1:])]
+        results, tasks = _compute(
+            client, [write, *[checksum(new[v].data) for v in names]], "appending", progress
+        )
+        expected = [int(s) for s in results[1:]]
         written = time.perf_counter()
         tasks += _verify(store, plan, new, names, expected, client, progress)
         verified = time.perf_counter()
@@ -185,13 +186,27 @@ def append(
     )
 
 
+def _compute(
+    client: Client | None, items: Sequence[Any], label: str, progress: bool
+) -> tuple[list[Any], int]:
+    """Compute ``items`` on the cluster (with progress; the tasks run are counted), or on
+    dask's threaded scheduler when ``client`` is None (the benchmarks' threads mode)."""
+    if client is None:
+        import dask
+
+        return list(dask.compute(*items)), 0
+    futures = client.compute(list(items))
+    tasks = wait_with_progress(futures, label, progress)
+    return list(client.gather(futures)), tasks
+
+
 def _verify(
     store: DeferredMetadata,
     plan: AppendPlan,
     new: xr.Dataset,
     names: Sequence[str],
     expected: Sequence[int],
-    client: Client,
+    client: Client | None,
     progress: bool,
 ) -> int:
     """Read the appended steps back through ``store`` (its metadata held) and compare."""
@@ -208,9 +223,10 @@ def _verify(
                 "verification failed: the appended times differ from the source's; the store "
                 "was not changed (rerun the append)"
             )
-        futures = client.compute([checksum(tail[v].data) for v in names])
-        tasks = wait_with_progress(futures, "verifying", progress)
-        got = [int(s) for s in client.gather(futures)]
+        results, tasks = _compute(
+            client, [checksum(tail[v].data) for v in names], "verifying", progress
+        )
+        got = [int(s) for s in results]
     finally:
         stored.close()
     for name, want, have in zip(names, expected, got, strict=True):

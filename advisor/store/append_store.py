@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import AsyncIterator, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -146,7 +147,7 @@ class DeferredMetadata(WrapperStore["Store"]):
             if key not in seen:
                 yield key
 
-    def publish(self) -> list[str]:
+    def publish(self) -> builtins.list[str]:
         """Write the held metadata to the store (arrays, root, consolidated last); returns the
         keys in the order written."""
         import zarr.core.sync

@@ -1,0 +1,159 @@
+"""Append: the time and the bytes written per appended hour and per appended day.
+
+:func:`advisor.run.append.append` (chunks first, verified, metadata last) adds the last
+``new`` hours of the sample (hourly arrivals: a store in one-hour chunks) to an archive of
+the hours before them, stored in each chunking of :data:`CHUNKINGS`:
+
+- ``arrival``: the arriving files' own chunking, one hour by the whole grid;
+- ``archive``: the seed archive's (744, 121, 161), a month of hours per chunk;
+- ``advisor-read``: the advisor's read-optimised pick for point series
+  (``advisor.recommend(..., patterns=["point-series"])``);
+- ``advisor-append``: the advisor's append-aware pick (skipped until the ``append`` access
+  pattern lands: see :func:`append_aware_chunks`).
+
+Each ``setup`` makes the archive to append to as hard links to a cached base store: zarr's
+LocalStore writes every object to a temporary file and renames it into place, so the append
+replaces the links it rewrites and the cache is never changed. ``track_bytes_written`` sums
+the files the append wrote (those no longer linked to the cache): the rewritten trailing
+block, the new blocks and the metadata. The archive is ``hours() - 24`` hours long, so its
+phase in a 744-hour block is that scale's (``8736 % 744 = 552`` at the full scale);
+:func:`advisor.plan.arrivals.cycle_means` gives the mean over a whole cycle of appends.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import ClassVar
+
+import xarray as xr
+
+from advisor.plan.codecs import DEFAULT_CODEC
+from advisor.run import workloads
+from advisor.run.append import append
+
+from .cache import cached, data_dir, sample_store, scratch
+from .cluster import client
+from .scale import DIMS, hours
+from .suite import Pipeline, skip
+
+CHUNKINGS = ["arrival", "archive", "advisor-read", "advisor-append"]
+"""The archive chunkings compared (module docstring)."""
+
+NEW_HOURS = [1, 24]
+"""Hours appended at once: one hourly arrival, one day of them."""
+
+HELD_BACK = 24
+"""Hours at the sample's end kept out of the archive: the arrivals appended."""
+
+
+def append_aware_chunks(schema: object) -> dict[str, int]:
+    """The advisor's append-aware pick (the ``append`` access pattern and its pricing).
+
+    PLACE FOR THE APPEND-AWARE PICK: once ``advisor.plan.patterns`` knows ``append``, return
+    ``{d: int(n) for d, n in advisor.recommend(schema, patterns=["point-series", "append@1"])
+    .chunks.items()}`` (or the pattern's spelling); until then the benchmark is skipped.
+    """
+    skip("the append-aware pick needs the append access pattern (not merged yet)")
+
+
+def chunks_of(chunking: str) -> dict[str, int]:
+    """The archive chunks of ``chunking``, clipped to the sample's grid."""
+    import advisor
+    from advisor.store.metadata import load_schema
+
+    schema = load_schema(str(sample_store()))
+    sizes = schema.sizes
+    if chunking == "arrival":
+        chunks = {"time": 1, **{d: sizes[d] for d in DIMS[1:]}}
+    elif chunking == "archive":
+        chunks = {"time": 744, "latitude": 121, "longitude": 161}
+    elif chunking == "advisor-read":
+        pick = advisor.recommend(schema, patterns=["point-series"])
+        chunks = {str(d): int(n) for d, n in pick.chunks.items()}
+    elif chunking == "advisor-append":
+        chunks = append_aware_chunks(schema)
+    else:
+        raise ValueError(f"unknown chunking {chunking!r}: use one of {', '.join(CHUNKINGS)}")
+    return {d: min(int(chunks.get(d, sizes[d])), sizes[d]) for d in DIMS}
+
+
+def base_store(chunking: str) -> Path:
+    """The sample's first ``hours() - HELD_BACK`` hours in ``chunking`` (cached)."""
+    chunks = chunks_of(chunking)
+
+    def make(tmp: Path) -> None:
+        client()
+        ds = workloads.open_for_compute(sample_store()).isel(time=slice(0, -HELD_BACK))
+        workloads.save(ds, tmp, chunks, DEFAULT_CODEC, 3)
+
+    name = "-".join(f"{d}{n}" for d, n in chunks.items())
+    return cached(data_dir() / "append" / f"base_{name}.zarr", make)
+
+
+def arrivals_store() -> Path:
+    """The held-back hours as they arrive: one-hour chunks (cached)."""
+
+    def make(tmp: Path) -> None:
+        client()
+        ds = workloads.open_for_compute(sample_store()).isel(time=slice(-HELD_BACK, None))
+        workloads.save(ds, tmp, chunks_of("arrival"), DEFAULT_CODEC, 3)
+
+    return cached(data_dir() / "append" / "arrivals.zarr", make)
+
+
+def arrivals(new: int) -> Path:
+    """The first ``new`` held-back hours as a store of their own (cached)."""
+
+    def make(tmp: Path) -> None:
+        ds = workloads.open_for_compute(arrivals_store()).isel(time=slice(0, new))
+        workloads.save(ds, tmp, chunks_of("arrival"), DEFAULT_CODEC, 3)
+
+    return cached(data_dir() / "append" / f"arrivals_{new}h.zarr", make)
+
+
+def linked_copy(base: Path, dest: Path) -> Path:
+    """``base`` as hard links at ``dest`` (folders made, files linked)."""
+    shutil.copytree(base, dest, copy_function=os.link)
+    return dest
+
+
+def written_bytes(store: Path) -> int:
+    """Bytes of the files the append wrote: those no longer hard-linked to the cache."""
+    return sum(p.stat().st_size for p in store.rglob("*") if p.is_file() and p.stat().st_nlink == 1)
+
+
+class Append(Pipeline):
+    """Append 1 or 24 hourly arrivals to an archive in each chunking."""
+
+    params: ClassVar[list[list]] = [CHUNKINGS, NEW_HOURS]
+    param_names: ClassVar[list[str]] = ["chunking", "new_hours"]
+    repeat: ClassVar[tuple[int, int, float]] = (1, 3, 60.0)
+
+    def setup_cache(self) -> None:
+        arrivals_store()
+        for new in NEW_HOURS:
+            arrivals(new)
+
+    def setup(self, chunking: str, new_hours: int) -> None:
+        base = base_store(chunking)
+        self.source = arrivals(new_hours)
+        self.target = linked_copy(base, scratch("append"))
+
+    def teardown(self, chunking: str, new_hours: int) -> None:
+        shutil.rmtree(self.target, ignore_errors=True)
+
+    def _append(self) -> None:
+        append(self.target, [self.source], client(), relayout=True, progress=False)
+
+    def time_append(self, chunking: str, new_hours: int) -> None:
+        self._append()
+
+    def track_bytes_written(self, chunking: str, new_hours: int) -> int:
+        self._append()
+        if xr.open_zarr(self.target).sizes["time"] != hours() - HELD_BACK + new_hours:
+            raise AssertionError("the archive did not grow by the appended hours")
+        return written_bytes(self.target)
+
+    track_bytes_written.unit = "bytes"  # type: ignore[attr-defined]
