@@ -58,12 +58,13 @@ def append_aware_chunks(schema: object) -> dict[str, int]:
     skip("the append-aware pick needs the append access pattern (not merged yet)")
 
 
-def chunks_of(chunking: str) -> dict[str, int]:
-    """The archive chunks of ``chunking``, clipped to the sample's grid."""
+def chunks_of(chunking: str, sample: Path | None = None) -> dict[str, int]:
+    """The archive chunks of ``chunking`` for ``sample`` (default: this scale's), clipped to its
+    grid."""
     import advisor
     from advisor.store.metadata import load_schema
 
-    schema = load_schema(str(sample_store()))
+    schema = load_schema(str(sample or sample_store()))
     sizes = schema.sizes
     if chunking == "arrival":
         chunks = {"time": 1, **{d: sizes[d] for d in DIMS[1:]}}
@@ -79,38 +80,33 @@ def chunks_of(chunking: str) -> dict[str, int]:
     return {d: min(int(chunks.get(d, sizes[d])), sizes[d]) for d in DIMS}
 
 
-def base_store(chunking: str) -> Path:
-    """The sample's first ``hours() - HELD_BACK`` hours in ``chunking`` (cached)."""
-    chunks = chunks_of(chunking)
+def _folder(sample: Path | None) -> Path:
+    return data_dir() / "append" / ("scale" if sample is None else sample.stem)
+
+
+def base_store(chunking: str, sample: Path | None = None) -> Path:
+    """The sample's hours but the last :data:`HELD_BACK`, in ``chunking`` (cached)."""
+    chunks = chunks_of(chunking, sample)
 
     def make(tmp: Path) -> None:
         client()
-        ds = workloads.open_for_compute(sample_store()).isel(time=slice(0, -HELD_BACK))
+        ds = workloads.open_for_compute(sample or sample_store()).isel(time=slice(0, -HELD_BACK))
         workloads.save(ds, tmp, chunks, DEFAULT_CODEC, 3)
 
     name = "-".join(f"{d}{n}" for d, n in chunks.items())
-    return cached(data_dir() / "append" / f"base_{name}.zarr", make)
+    return cached(_folder(sample) / f"base_{name}.zarr", make)
 
 
-def arrivals_store() -> Path:
-    """The held-back hours as they arrive: one-hour chunks (cached)."""
+def arrivals(new: int, sample: Path | None = None) -> Path:
+    """The first ``new`` held-back hours as they arrive: a store in one-hour chunks (cached)."""
 
     def make(tmp: Path) -> None:
         client()
-        ds = workloads.open_for_compute(sample_store()).isel(time=slice(-HELD_BACK, None))
-        workloads.save(ds, tmp, chunks_of("arrival"), DEFAULT_CODEC, 3)
+        ds = workloads.open_for_compute(sample or sample_store()).isel(time=slice(-HELD_BACK, None))
+        ds = ds.isel(time=slice(0, new))
+        workloads.save(ds, tmp, chunks_of("arrival", sample), DEFAULT_CODEC, 3)
 
-    return cached(data_dir() / "append" / "arrivals.zarr", make)
-
-
-def arrivals(new: int) -> Path:
-    """The first ``new`` held-back hours as a store of their own (cached)."""
-
-    def make(tmp: Path) -> None:
-        ds = workloads.open_for_compute(arrivals_store()).isel(time=slice(0, new))
-        workloads.save(ds, tmp, chunks_of("arrival"), DEFAULT_CODEC, 3)
-
-    return cached(data_dir() / "append" / f"arrivals_{new}h.zarr", make)
+    return cached(_folder(sample) / f"arrivals_{new}h.zarr", make)
 
 
 def linked_copy(base: Path, dest: Path) -> Path:
@@ -132,7 +128,6 @@ class Append(Pipeline):
     repeat: ClassVar[tuple[int, int, float]] = (1, 3, 60.0)
 
     def setup_cache(self) -> None:
-        arrivals_store()
         for new in NEW_HOURS:
             arrivals(new)
 
@@ -157,3 +152,56 @@ class Append(Pipeline):
         return written_bytes(self.target)
 
     track_bytes_written.unit = "bytes"  # type: ignore[attr-defined]
+
+
+def goal_figures(entry: str = "era5_2019", new: int = 1) -> list[dict[str, object]]:
+    """Seconds and bytes of one append of ``new`` hourly arrivals to the catalog entry's year
+    (all but its last :data:`HELD_BACK` hours) in each chunking, with the cycle means of the
+    blocks written and steps re-read per append (:func:`advisor.plan.arrivals.cycle_means`)."""
+    import time
+
+    from advisor.plan.arrivals import cycle_means
+    from advisor.run.sources import ensure_sample
+
+    sample = Path(str(ensure_sample(entry)))
+    rows = []
+    for chunking in CHUNKINGS:
+        try:
+            base = base_store(chunking, sample)
+        except NotImplementedError as reason:
+            rows.append({"chunking": chunking, "skipped": str(reason)})
+            continue
+        target = linked_copy(base, scratch("append-goal"))
+        try:
+            started = time.perf_counter()
+            append(target, [arrivals(new, sample)], client(), relayout=True, progress=False)
+            seconds = time.perf_counter() - started
+            block = chunks_of(chunking, sample)["time"]
+            written, reread = cycle_means(new, block, phase=hours_of(base))
+            rows.append(
+                {
+                    "chunking": chunking,
+                    "chunks": chunks_of(chunking, sample),
+                    "seconds": round(seconds, 2),
+                    "bytes_written": written_bytes(target),
+                    "cycle_mean_blocks_written": written,
+                    "cycle_mean_steps_reread": reread,
+                }
+            )
+        finally:
+            shutil.rmtree(target, ignore_errors=True)
+    return rows
+
+
+def hours_of(store: Path) -> int:
+    """Steps along time in ``store``."""
+    return int(xr.open_zarr(store).sizes["time"])
+
+
+if __name__ == "__main__":  # python -m benchmarks.append [ENTRY] [NEW_HOURS]
+    import json
+    import sys
+
+    args = sys.argv[1:]
+    for row in goal_figures(args[0] if args else "era5_2019", int(args[1]) if len(args) > 1 else 1):
+        print(json.dumps(row))
