@@ -164,7 +164,7 @@ def goal_figures(entry: str = "era5_2019", new: int = 1) -> list[dict[str, objec
     from advisor.run.sources import ensure_sample
 
     sample = Path(str(ensure_sample(entry)))
-    rows = []
+    rows: list[dict[str, object]] = []
     for chunking in CHUNKINGS:
         try:
             base = base_store(chunking, sample)

@@ -234,3 +234,39 @@ def test_a_live_appenders_lock_refuses_and_a_dead_ones_is_taken_over(
     append(str(source), str(store), client=local_client, quiet=True)
     assert xr.open_zarr(store).sizes["time"] == 20
     assert not (store / LOCK).exists()
+
+
+def test_an_icechunk_repository_gets_one_commit_per_append(
+    tmp_path: Path, capsys, local_client
+) -> None:
+    from advisor.store.icechunk_repo import open_repository
+
+    ds = dataset()
+    first = write(ds.isel(time=slice(0, 11)), tmp_path / "first.zarr", "zarr3")
+    repo_path = tmp_path / "repo"
+    code, _, err = run_cli(
+        ["apply", str(first), "--out", str(repo_path), "--icechunk", "--chunks",
+         "time=8,latitude=3,longitude=4", "--codec", "zstd:0", "--json"], capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    repo = open_repository(repo_path, create=False)
+    assert repo is not None
+    before = [s.id for s in repo.ancestry(branch="main")]
+    source = write(ds.isel(time=slice(11, HOURS)), tmp_path / "new.zarr", "zarr3")
+    outcome = append(
+        str(source), str(repo_path), icechunk=True, relayout=True, client=local_client, quiet=True
+    )
+    assert outcome.result is not None and outcome.plan.new == HOURS - 11
+    after = [s.id for s in repo.ancestry(branch="main")]
+    assert len(after) == len(before) + 1 and after[1:] == before  # one commit on top
+    got = xr.open_zarr(repo.readonly_session("main").store, consolidated=False)
+    assert got.attrs[LAST_TIME] == "2019-01-02T15:00:00"
+    for name in ("t2m", "tp"):
+        np.testing.assert_array_equal(got[name].values, ds[name].values)
+    # the same steps again overlap the new end: refused, nothing committed
+    code, _, err = run_cli(
+        ["append", str(source), "--to", str(repo_path), "--icechunk", "--relayout"], capsys
+    )
+    assert_one_line_error(code, err)
+    assert "overlap" in err
+    assert [s.id for s in repo.ancestry(branch="main")] == after

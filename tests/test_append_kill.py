@@ -131,7 +131,7 @@ def test_append_to_s3_locks_with_a_conditional_put(
     ds = dataset()
     url = f"{s3.bucket}/store.zarr"
     ds.isel(time=slice(0, 11)).to_zarr(
-        zarr_store(location(url, "--to"), read_only=False),  # type: ignore[arg-type]
+        zarr_store(location(url, "--to"), read_only=False),
         zarr_format=3,
         consolidated=True,
         encoding={v: {"chunks": (8, 3, 4)} for v in ds.data_vars},

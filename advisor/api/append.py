@@ -99,6 +99,7 @@ def append(
     client: Client | None = None,
     quiet: bool = False,
     storage_options: Mapping[str, Any] | None = None,
+    icechunk: bool = False,
 ) -> AppendOutcome:
     """Append the new time steps of ``sources`` to the Zarr store ``to``, verified.
 
@@ -106,13 +107,27 @@ def append(
     drifted, steps that overlap the store's end or go backwards, a gap (unless
     ``allow_gap``), another time step, a chunking or codec of a Zarr source other
     than the store's (unless ``relayout``), and a second append to the same store
-    while one runs. ``client`` reuses a Dask client (else one is started, or joined
+    while one runs. With ``icechunk``, ``to`` is an Icechunk repository and the append
+    is one commit on its ``main`` (a concurrent commit makes it fail). ``client`` reuses a Dask client (else one is started, or joined
     with ``scheduler``).
     """
     from advisor.run import append as runner
     from advisor.run.cluster import dask_client, resolve_scheduler
 
     names = [sources] if isinstance(sources, str) else list(sources)
+    if icechunk:
+        return _append_icechunk(
+            names,
+            to,
+            allow_gap,
+            relayout,
+            catalog,
+            dry_run,
+            scheduler,
+            client,
+            quiet,
+            storage_options,
+        )
     target = resolve_target(to, storage_options)
     places = resolve_arrivals(names, catalog, generate=not dry_run, storage_options=storage_options)
     for place in places:
@@ -139,4 +154,36 @@ def append(
             progress=not quiet,
             lock=False,
         )
+    return AppendOutcome(plan, result)
+
+
+def _append_icechunk(
+    names: list[str],
+    to: str | Path,
+    allow_gap: bool,
+    relayout: bool,
+    catalog: str | Path | None,
+    dry_run: bool,
+    scheduler: str | None,
+    client: Client | None,
+    quiet: bool,
+    storage_options: Mapping[str, Any] | None,
+) -> AppendOutcome:
+    """:func:`append` into an Icechunk repository: one commit, no lock."""
+    from advisor.run.append_icechunk import append_icechunk
+    from advisor.run.cluster import dask_client, resolve_scheduler
+    from advisor.store.icechunk_repo import require_icechunk
+    from advisor.store.locations import location
+
+    require_icechunk()
+    target = location(to, "--to", storage_options, write=True)
+    places = resolve_arrivals(names, catalog, generate=not dry_run, storage_options=storage_options)
+    options = {"allow_gap": allow_gap, "relayout": relayout, "progress": not quiet}
+    plan, _ = append_icechunk(target, places, None, dry_run=True, **options)  # checks first
+    if dry_run:
+        return AppendOutcome(plan)
+    with contextlib.ExitStack() as stack:
+        if client is None:
+            client = stack.enter_context(dask_client(resolve_scheduler(scheduler), quiet=quiet))
+        plan, result = append_icechunk(target, places, client, **options)
     return AppendOutcome(plan, result)

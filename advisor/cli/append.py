@@ -40,6 +40,12 @@ def append_command(
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Print what would be appended and write nothing."
     ),
+    icechunk: bool = typer.Option(
+        False,
+        "--icechunk",
+        help="--to is an Icechunk repository: the append is one commit on its main branch "
+        "(a concurrent commit makes it fail; nothing is visible before).",
+    ),
     scheduler: str | None = Scheduler,
     storage_option: list[str] = StorageOption,
     anon: bool = Anon,
@@ -68,6 +74,7 @@ def append_command(
         scheduler=scheduler,
         quiet=as_json,
         storage_options=parse_storage_options(storage_option, anon),
+        icechunk=icechunk,
     )
     title = "advisor append: plan (dry run, nothing written)" if dry_run else "advisor append: done"
     emit(outcome, as_json, lambda: _show(outcome, title))

@@ -38,6 +38,7 @@ from advisor.store.locations import Where, zarr_store
 if TYPE_CHECKING:
     import xarray as xr
     from distributed import Client
+    from zarr.abc.store import Store
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ def joined_layout(ds: xr.Dataset, first: Layout) -> Layout:
 
 
 def prepare(
-    target: Where, sources: Sequence[Where], *, allow_gap: bool, relayout: bool
+    target: Where | Store, sources: Sequence[Where], *, allow_gap: bool, relayout: bool
 ) -> tuple[AppendPlan, xr.Dataset]:
     """Check the sources against the store and plan the append (reads metadata only)."""
     store = store_layout(target)
@@ -114,7 +115,9 @@ def _writable(target: Where) -> Any:
     return zarr_store(target, read_only=False)
 
 
-def arriving(ds: xr.Dataset, plan: AppendPlan, target: Where, attrs: dict[str, Any]) -> xr.Dataset:
+def arriving(
+    ds: xr.Dataset, plan: AppendPlan, target: Where | Store, attrs: dict[str, Any]
+) -> xr.Dataset:
     """The new steps as Dask arrays in the plan's aligned chunks (other dims: the stored
     blocks), without the source's encoding, with the root attributes the append records."""
     from advisor.store.append_sources import open_group
@@ -201,7 +204,7 @@ def _compute(
 
 
 def _verify(
-    store: DeferredMetadata,
+    store: Store,
     plan: AppendPlan,
     new: xr.Dataset,
     names: Sequence[str],

@@ -30,6 +30,7 @@ import numpy as np
 
 from advisor.plan.append_checks import Layout, VarLayout
 from advisor.plan.errors import AdvisorError
+from advisor.plan.location import Url
 from advisor.store.catalog import concat_in_time
 from advisor.store.locations import Where, zarr_store
 from advisor.store.metadata import schema_from_dataset
@@ -38,6 +39,7 @@ from advisor.store.sources import is_store, open_store
 if TYPE_CHECKING:
     import xarray as xr
     import zarr
+    from zarr.abc.store import Store
 
 logger = logging.getLogger(__name__)
 
@@ -51,12 +53,13 @@ class StoreInfo:
     attrs: dict[str, Any]
 
 
-def open_group(where: Where) -> zarr.Group:
+def open_group(where: Where | Store) -> zarr.Group:
     """The store's root group, read-only (consolidated metadata when it has it)."""
     import zarr
 
     try:
-        return zarr.open_group(zarr_store(where), mode="r")
+        store = zarr_store(where) if isinstance(where, Path | Url) else where
+        return zarr.open_group(store, mode="r")
     except Exception as exc:  # zarr raises many types for a non-store
         raise AdvisorError(
             f"cannot open {where} as a Zarr store ({type(exc).__name__}: {exc}): --to names "
@@ -64,7 +67,7 @@ def open_group(where: Where) -> zarr.Group:
         ) from None
 
 
-def store_info(where: Where) -> StoreInfo:
+def store_info(where: Where | Store) -> StoreInfo:
     """The target's zarr format, whether it has consolidated metadata, its root attributes."""
     group = open_group(where)
     consolidated = group.metadata.consolidated_metadata is not None
@@ -118,7 +121,7 @@ def layout(ds: xr.Dataset, label: str, group: zarr.Group | None) -> Layout:
     return Layout(time_dim, sizes, tuple(variables), _times(ds, time_dim))
 
 
-def store_layout(where: Where) -> Layout:
+def store_layout(where: Where | Store) -> Layout:
     """The target store's layout (read from its metadata and time coordinate)."""
     ds = open_store(where)
     try:
