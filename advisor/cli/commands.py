@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
-from advisor.cli import apply, calibrate, cluster_cmds, recommend, report, sample, validate
+from advisor.cli import append, apply, calibrate, cluster_cmds, recommend, report, sample, validate
 
-__all__ = ["apply", "calibrate", "cluster_cmds", "recommend", "report", "sample", "validate"]
+__all__ = [
+    "append",
+    "apply",
+    "calibrate",
+    "cluster_cmds",
+    "recommend",
+    "report",
+    "sample",
+    "validate",
+]
