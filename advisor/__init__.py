@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from advisor.plan.errors import AdvisorError
 
 if TYPE_CHECKING:
+    from advisor.api.append import append
     from advisor.api.apply import apply
     from advisor.api.calibrate import calibrate
     from advisor.api.recommend import recommend
@@ -37,6 +38,7 @@ __all__ = [
     "StorageProfile",
     "Validation",
     "__version__",
+    "append",
     "apply",
     "calibrate",
     "recommend",
@@ -45,6 +47,7 @@ __all__ = [
 __version__ = "0.1.0"
 
 _LAZY = {
+    "append": "advisor.api.append",
     "apply": "advisor.api.apply",
     "calibrate": "advisor.api.calibrate",
     "recommend": "advisor.api.recommend",

@@ -8,8 +8,8 @@ the hours before them, stored in each chunking of :data:`CHUNKINGS`:
 - ``archive``: the seed archive's (744, 121, 161), a month of hours per chunk;
 - ``advisor-read``: the advisor's read-optimised pick for point series
   (``advisor.recommend(..., patterns=["point-series"])``);
-- ``advisor-append``: the advisor's append-aware pick (skipped until the ``append`` access
-  pattern lands: see :func:`append_aware_chunks`).
+- ``advisor-append``: the advisor's append-aware pick, for point series and hourly arrivals
+  (:data:`APPEND_AWARE`).
 
 Each ``setup`` makes the archive to append to as hard links to a cached base store: zarr's
 LocalStore writes every object to a temporary file and renames it into place, so the append
@@ -36,7 +36,7 @@ from advisor.run.append import append
 from .cache import cached, data_dir, sample_store, scratch
 from .cluster import client
 from .scale import DIMS, hours
-from .suite import Pipeline, skip
+from .suite import Pipeline
 
 CHUNKINGS = ["arrival", "archive", "advisor-read", "advisor-append"]
 """The archive chunkings compared (module docstring)."""
@@ -48,14 +48,8 @@ HELD_BACK = 24
 """Hours at the sample's end kept out of the archive: the arrivals appended."""
 
 
-def append_aware_chunks(schema: object) -> dict[str, int]:
-    """The advisor's append-aware pick (the ``append`` access pattern and its pricing).
-
-    PLACE FOR THE APPEND-AWARE PICK: once ``advisor.plan.patterns`` knows ``append``, return
-    ``{d: int(n) for d, n in advisor.recommend(schema, patterns=["point-series", "append@1"])
-    .chunks.items()}`` (or the pattern's spelling); until then the benchmark is skipped.
-    """
-    skip("the append-aware pick needs the append access pattern (not merged yet)")
+APPEND_AWARE = ("point-series", "append:every=1h")
+"""The patterns of the append-aware pick: the read-optimised pick's, with hourly arrivals."""
 
 
 def chunks_of(chunking: str, sample: Path | None = None) -> dict[str, int]:
@@ -70,11 +64,10 @@ def chunks_of(chunking: str, sample: Path | None = None) -> dict[str, int]:
         chunks = {"time": 1, **{d: sizes[d] for d in DIMS[1:]}}
     elif chunking == "archive":
         chunks = {"time": 744, "latitude": 121, "longitude": 161}
-    elif chunking == "advisor-read":
-        pick = advisor.recommend(schema, patterns=["point-series"])
+    elif chunking in ("advisor-read", "advisor-append"):
+        patterns = APPEND_AWARE if chunking == "advisor-append" else APPEND_AWARE[:1]
+        pick = advisor.recommend(schema, patterns=list(patterns))
         chunks = {str(d): int(n) for d, n in pick.chunks.items()}
-    elif chunking == "advisor-append":
-        chunks = append_aware_chunks(schema)
     else:
         raise ValueError(f"unknown chunking {chunking!r}: use one of {', '.join(CHUNKINGS)}")
     return {d: min(int(chunks.get(d, sizes[d])), sizes[d]) for d in DIMS}
@@ -162,45 +155,51 @@ def goal_figures(entry: str = "era5_2019", new: int = 1) -> list[dict[str, objec
     (all but its last :data:`HELD_BACK` hours) in each chunking, with the cycle means of the
     blocks written and steps re-read per append (:func:`advisor.plan.arrivals.cycle_means`).
 
-    Measured 2026-12-02 on the 2-core machine, shared, zarr 3.1.6, default codec, zarr 3
+    Measured 2026-12-02 on the 2-core machine, zarr 3.1.6, default codec, zarr 3
     (``python -m benchmarks.append era5_2019 1``; ``... 24`` for a day), one append at
-    8736 hours (phase 552 in a 744-hour block):
+    8736 hours; the model's bytes are the filled steps of the blocks written (re-read and
+    new) at the archive's stored bytes per step:
 
-    ==================================  ========  ============  ===========  ============
-    archive chunks                      1 hour s  1 hour bytes  1 day s      1 day bytes
-    ==================================  ========  ============  ===========  ============
-    arrival (1, 121, 161)               0.99      120 kB        7.1          2.6 MB
-    seed archive (744, 121, 161)        2.2       59 MB         3.3          62 MB
-    point-series pick (8760, 32, 9)     27.4      983 MB        30.3         986 MB
-    append-aware pick                   (waits for the append pattern)
-    ==================================  ========  ============  ===========  ============
+    ================================  ======  ==========  =====  ======  ==========  =====
+    archive chunks                    1 h s   1 h bytes   /model 1 day s  1 day bytes /model
+    ================================  ======  ==========  =====  ======  ==========  =====
+    arrival (1, 121, 161)             0.72    120 kB      1.039  3.9     2.57 MB     0.927
+    seed archive (744, 121, 161)      3.06    59.2 MB     0.946  2.66    61.6 MB     0.946
+    point-series pick (8760, 32, 9)   31.5    983 MB      1.000  29.2    986 MB      1.000
+    append-aware (1176, 121, 18)      2.93    52.7 MB     0.939  4.53    55.0 MB     0.938
+    ================================  ======  ==========  =====  ======  ==========  =====
     """
     import time
 
-    from advisor.plan.arrivals import cycle_means
+    from advisor.plan.arrivals import cycle_means, steps_reread
     from advisor.run.sources import ensure_sample
+    from advisor.store.metadata import store_size
 
     sample = Path(str(ensure_sample(entry)))
     rows: list[dict[str, object]] = []
     for chunking in CHUNKINGS:
-        try:
-            base = base_store(chunking, sample)
-        except NotImplementedError as reason:
-            rows.append({"chunking": chunking, "skipped": str(reason)})
-            continue
+        base = base_store(chunking, sample)
         target = linked_copy(base, scratch("append-goal"))
         try:
             started = time.perf_counter()
             append(target, [arrivals(new, sample)], client(), relayout=True, progress=False)
             seconds = time.perf_counter() - started
             block = chunks_of(chunking, sample)["time"]
-            written, reread = cycle_means(new, block, phase=hours_of(base))
+            length = hours_of(base)
+            written, reread = cycle_means(new, block, phase=length)
+            # the model's bytes for this append: the filled steps of the blocks it writes (the
+            # re-read ones and the new), at the archive's own stored bytes per step
+            per_step = store_size(base)[0] / length
+            predicted = (steps_reread(length, new, block) + new) * per_step
+            measured = written_bytes(target)
             rows.append(
                 {
                     "chunking": chunking,
                     "chunks": chunks_of(chunking, sample),
                     "seconds": round(seconds, 2),
-                    "bytes_written": written_bytes(target),
+                    "bytes_written": measured,
+                    "predicted_bytes_written": round(predicted),
+                    "measured_over_predicted": round(measured / predicted, 3),
                     "cycle_mean_blocks_written": written,
                     "cycle_mean_steps_reread": reread,
                 }

@@ -33,9 +33,6 @@ SUITES = ("access", "append", "advice", "climatology", "compressors", "resample"
 EXPECTED_SKIPS = {
     # dask.array.gradient needs every chunk >= 2 long; 121 latitudes in 60s leave a chunk of 1
     ("Gradient", ("workflow",)),
-    # the advisor's append-aware pick waits for the append access pattern (benchmarks/append.py)
-    ("Append", ("advisor-append", 1)),
-    ("Append", ("advisor-append", 24)),
 }
 
 

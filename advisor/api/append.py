@@ -108,8 +108,8 @@ def append(
     ``allow_gap``), another time step, a chunking or codec of a Zarr source other
     than the store's (unless ``relayout``), and a second append to the same store
     while one runs. With ``icechunk``, ``to`` is an Icechunk repository and the append
-    is one commit on its ``main`` (a concurrent commit makes it fail). ``client`` reuses a Dask client (else one is started, or joined
-    with ``scheduler``).
+    is one commit on its ``main`` (a concurrent commit makes it fail). ``client`` reuses a
+    Dask client (else one is started, or joined with ``scheduler``).
     """
     from advisor.run import append as runner
     from advisor.run.cluster import dask_client, resolve_scheduler
