@@ -54,7 +54,7 @@ STORE = _layout(range(10))
     ],
 )
 def test_each_drift_and_bad_time_is_refused_in_one_line(source: Layout, message: str) -> None:
-    with pytest.raises(AdvisorError, match="") as info:
+    with pytest.raises(AdvisorError) as info:
         plan_append(STORE, source)
     assert message in str(info.value)
     assert "\n" not in str(info.value)
