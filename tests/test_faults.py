@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import xarray as xr
 
 from advisor.store.publish import leftovers
 from tests.test_apply import REPO, tree_digest
@@ -130,3 +131,28 @@ def test_sample_data_onto_a_disk_that_fills_leaves_nothing(small_disk: Path) -> 
         filler.join(timeout=30)
     _one_clear_line(done, small_disk)
     assert not target.exists() and leftovers(target) == []
+
+
+def test_append_onto_a_full_disk_says_so_and_keeps_the_store(
+    small_disk: Path, tmp_path: Path
+) -> None:
+    from tests.test_append import dataset, digest, write
+
+    ds = dataset(hours=400)
+    store = write(ds.isel(time=slice(0, 200)), small_disk / "store.zarr", "zarr3")
+    arrivals = write(ds.isel(time=slice(200, 400)), tmp_path / "arrivals.zarr", "zarr3")
+    before = digest(store)
+    with open(small_disk / "neighbour.bin", "wb") as f:  # the neighbour took every byte
+        try:
+            while True:
+                f.write(b"\0" * 2**20)
+                f.flush()
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC
+    done = _advisor("append", str(arrivals), "--to", str(store))
+    _one_clear_line(done, small_disk)
+    assert digest(store) == before  # the old steps, exactly, and no lock left behind
+    (small_disk / "neighbour.bin").unlink()  # space again: the same command completes
+    again = _advisor("append", str(arrivals), "--to", str(store))
+    assert again.returncode == 0, again.stderr
+    assert xr.open_zarr(store).sizes["time"] == 400

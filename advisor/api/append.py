@@ -137,23 +137,27 @@ def append(
     if dry_run:
         return AppendOutcome(plan)
     from advisor.store.append_lock import append_lock
+    from advisor.store.publish import write_failed
 
-    with contextlib.ExitStack() as stack:
-        stack.enter_context(append_lock(target))  # before a cluster is started or reached
-        if client is None:
-            in_memory = str(target).startswith("memory:")
-            client = stack.enter_context(
-                dask_client(resolve_scheduler(scheduler), processes=not in_memory, quiet=quiet)
+    try:
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(append_lock(target))  # before a cluster is started or reached
+            if client is None:
+                in_memory = str(target).startswith("memory:")
+                client = stack.enter_context(
+                    dask_client(resolve_scheduler(scheduler), processes=not in_memory, quiet=quiet)
+                )
+            plan, result = runner.append(
+                target,
+                places,
+                client,
+                allow_gap=allow_gap,
+                relayout=relayout,
+                progress=not quiet,
+                lock=False,
             )
-        plan, result = runner.append(
-            target,
-            places,
-            client,
-            allow_gap=allow_gap,
-            relayout=relayout,
-            progress=not quiet,
-            lock=False,
-        )
+    except OSError as exc:  # a full disk: one line; the metadata was held, the store as it was
+        raise write_failed(exc, target) from None
     return AppendOutcome(plan, result)
 
 

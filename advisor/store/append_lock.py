@@ -84,10 +84,14 @@ def _create(where: Where, data: bytes) -> bool:
             fd = os.open(where / LOCK, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
             return False
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError:  # a full disk: no empty lock left to block the next run
+            (where / LOCK).unlink(missing_ok=True)
+            raise
         return True
     fs, path = filesystem(where)
     try:
