@@ -18,15 +18,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from zarr.core.buffer import Buffer, default_buffer_prototype
-from zarr.storage import WrapperStore
+from typing import TYPE_CHECKING
 
 from advisor.plan.errors import AdvisorError
 from advisor.plan.location import Url
+from advisor.store.held import HeldMetadata
 from advisor.store.locations import (
     STORE_MARKERS,
     Where,
@@ -38,8 +36,7 @@ from advisor.store.locations import (
 from advisor.store.publish import new_token, publishing, write_failed
 
 if TYPE_CHECKING:
-    from zarr.abc.store import ByteRequest, Store
-    from zarr.core.buffer import BufferPrototype
+    pass
 
 logger = logging.getLogger(__name__)
 
@@ -61,99 +58,16 @@ def marker(url: Url) -> Url:
     return url.with_name(url.name + WRITING)
 
 
-class HeldRoot(WrapperStore["Store"]):
-    """A zarr store that holds the top-level metadata in memory until :meth:`publish`.
-
-    It pickles with what it holds, so Dask workers that read the copy back
-    (verification) see the whole dataset while nobody else does.
+class HeldRoot(HeldMetadata):
+    """A zarr store that holds the top-level metadata in memory until :meth:`publish`
+    (:class:`~advisor.store.held.HeldMetadata`); the target was cleared, so the wrapped
+    store holds none of it.
     """
 
-    def __init__(self, store: Store, held: dict[str, bytes] | None = None) -> None:
-        super().__init__(store)
-        self.held: dict[str, bytes] = {} if held is None else held
+    only_held = True
 
-    def _with_store(self, store: Store) -> HeldRoot:
-        return type(self)(store, self.held)
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"store": self._store, "held": self.held}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self._store = state["store"]
-        self.held = state["held"]
-
-    async def set(self, key: str, value: Buffer) -> None:
-        if key in ROOT_KEYS:
-            self.held[key] = value.to_bytes()
-        else:
-            await self._store.set(key, value)
-
-    async def set_if_not_exists(self, key: str, value: Buffer) -> None:
-        if key in ROOT_KEYS:
-            self.held.setdefault(key, value.to_bytes())
-        else:
-            await self._store.set_if_not_exists(key, value)
-
-    async def get(
-        self, key: str, prototype: BufferPrototype, byte_range: ByteRequest | None = None
-    ) -> Buffer | None:
-        if key in ROOT_KEYS:
-            data = self.held.get(key)
-            if data is None:
-                return None
-            if byte_range is not None:
-                raise AdvisorError(f"a ranged read of the held metadata {key} is not supported")
-            return prototype.buffer.from_bytes(data)
-        return await self._store.get(key, prototype, byte_range)
-
-    async def get_partial_values(
-        self, prototype: BufferPrototype, key_ranges: Iterable[tuple[str, ByteRequest | None]]
-    ) -> list[Buffer | None]:
-        return [await self.get(key, prototype, rng) for key, rng in key_ranges]
-
-    async def exists(self, key: str) -> bool:
-        return key in self.held if key in ROOT_KEYS else await self._store.exists(key)
-
-    async def delete(self, key: str) -> None:
-        if key in ROOT_KEYS:
-            self.held.pop(key, None)
-        else:
-            await self._store.delete(key)
-
-    async def list(self) -> AsyncIterator[str]:
-        for key in self.held:
-            yield key
-        async for key in self._store.list():
-            if key not in ROOT_KEYS:
-                yield key
-
-    async def list_prefix(self, prefix: str) -> AsyncIterator[str]:
-        for key in self.held:
-            if key.startswith(prefix):
-                yield key
-        async for key in self._store.list_prefix(prefix):
-            if key not in ROOT_KEYS:
-                yield key
-
-    async def list_dir(self, prefix: str) -> AsyncIterator[str]:
-        if prefix in ("", "/"):
-            for key in self.held:
-                yield key
-        async for key in self._store.list_dir(prefix):
-            if prefix not in ("", "/") or key not in ROOT_KEYS:
-                yield key
-
-    def publish(self) -> None:
-        """Write the held metadata to the object store: the copy becomes a dataset."""
-        import zarr.core.sync
-
-        async def write() -> None:
-            for key in sorted(self.held, key=lambda k: k == ".zmetadata"):  # consolidated last
-                await self._store.set(
-                    key, default_buffer_prototype().buffer.from_bytes(self.held[key])
-                )
-
-        zarr.core.sync.sync(write())
+    def holds(self, key: str) -> bool:
+        return key in ROOT_KEYS
 
 
 def open_writer(url: Url) -> HeldRoot:
