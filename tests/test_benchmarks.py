@@ -28,7 +28,16 @@ from benchmarks.scale import SCALE_ENV
 
 BENCHMARK_DIR = Path(benchmarks.__file__).parent
 PREFIXES = ("time_", "timeraw_", "peakmem_", "mem_", "track_")
-SUITES = ("access", "append", "advice", "climatology", "compressors", "resample", "save")
+SUITES = (
+    "access",
+    "advice",
+    "append",
+    "apply_speed",
+    "climatology",
+    "compressors",
+    "resample",
+    "save",
+)
 
 EXPECTED_SKIPS = {
     # dask.array.gradient needs every chunk >= 2 long; 121 latitudes in 60s leave a chunk of 1

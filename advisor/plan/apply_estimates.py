@@ -85,7 +85,7 @@ def estimate_tasks(
     >>> daily = Schema(("time", "latitude", "longitude"), (365, 121, 161), 4, variables=("cape",))
     >>> layout = ChunkedSchema(daily, regular_grid(daily.shape, (31, 121, 161)))
     >>> estimate_tasks(layout, layout, layout.grid, "none", regular_grid(daily.shape, (365, 121, 161)))
-    38
+    26
     """
     n_src, n_mid, n_out = n_blocks(source.grid), n_blocks(output.grid), n_blocks(write_grid)
     resampled = source.schema.shape != output.schema.shape
@@ -95,5 +95,5 @@ def estimate_tasks(
         "p2p": n_mid + n_out,
     }[method]
     n_verify = n_blocks(verify_grid)
-    per_variable = n_src * (2 if resampled else 1) + rechunk + n_out + n_mid + 2 * n_verify
+    per_variable = n_src * (2 if resampled else 1) + rechunk + n_out + 2 * n_verify
     return per_variable * max(1, len(output.schema.variables))

@@ -23,13 +23,15 @@ from advisor.plan.copy_plan import ApplyPlan
 from advisor.plan.units import human_readable_size
 from advisor.run.apply import build_output, open_sources
 from advisor.run.apply_run import ApplyResult
-from advisor.run.checksum import checksum
+from advisor.run.checksum import digests, summary
 from advisor.run.verify import verify
 from advisor.run.watch import MemoryWatch, wait_with_progress
 from advisor.store.icechunk_repo import BRANCH, open_repository
 from advisor.store.publish import new_token
 
 if TYPE_CHECKING:
+    import dask.array as da
+    import numpy as np
     import xarray as xr
     from distributed import Client
     from icechunk import Repository, Session
@@ -74,9 +76,9 @@ def execute_icechunk(
         with MemoryWatch(client) as watch:
             tasks, expected, commits = _commit_all(plans, ds, client, token, progress)
             written = time.perf_counter()
-            for plan, (repo, snapshot, _) in zip(plans, commits, strict=True):
+            for i, (plan, (repo, snapshot, _)) in enumerate(zip(plans, commits, strict=True)):
                 store = repo.readonly_session(snapshot_id=snapshot).store
-                tasks += verify(plan, ds, expected, client, progress=progress, store=store)
+                tasks += verify(plan, ds, expected[i], client, progress=progress, store=store)
             verified = time.perf_counter()
         for plan, (repo, snapshot, parent) in zip(plans, commits, strict=True):
             repo.reset_branch(BRANCH, snapshot, from_snapshot_id=parent)
@@ -86,7 +88,7 @@ def execute_icechunk(
             with contextlib.suppress(Exception):
                 repo.delete_branch(f"advisor-{token}")
     results = []
-    for plan, (repo, snapshot, _) in zip(plans, commits, strict=True):
+    for i, (plan, (repo, snapshot, _)) in enumerate(zip(plans, commits, strict=True)):
         stored = _stored_bytes(repo)
         results.append(
             ApplyResult.of(
@@ -94,7 +96,7 @@ def execute_icechunk(
                 (started, written, verified),
                 watch,
                 tasks,
-                expected,
+                [summary(d) for d in expected[i]],
                 (stored, stored),
                 copies=len(plans),
                 snapshot=snapshot,
@@ -105,14 +107,22 @@ def execute_icechunk(
 
 def _commit_all(
     plans: Sequence[ApplyPlan], ds: xr.Dataset, client: Client, token: str, progress: bool
-) -> tuple[int, list[int], list[tuple[Repository, str, str]]]:
-    """The checksums of the computed values, then each copy written and committed on branch
+) -> tuple[int, list[list[np.ndarray]], list[tuple[Repository, str, str]]]:
+    """The digests of the computed values (per plan, per written block), then each copy written and committed on branch
     ``advisor-<token>`` of its repository: (tasks, checksums, (repo, snapshot, main's snapshot))."""
     import dask
 
-    futures = client.compute([checksum(ds[v].data) for v in plans[0].variables])
+    from advisor.run.workloads import for_saving
+
+    lazy: list[da.Array] = []
+    for plan in plans:
+        out, _ = for_saving(ds, plan.chunk_map, plan.codec, 3, plan.shard_map)
+        lazy.extend(digests(out[v].data, plan.shards or plan.chunks) for v in plan.variables)
+    futures = client.compute(lazy)
     tasks = wait_with_progress(futures, "checksums", progress)
-    expected = [int(s) for s in client.gather(futures)]
+    got = client.gather(futures)
+    n = len(plans[0].variables)
+    expected = [got[i * n : (i + 1) * n] for i in range(len(plans))]
     commits = []
     for plan in plans:
         repo = open_repository(plan.out)

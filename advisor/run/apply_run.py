@@ -2,8 +2,8 @@
 
 :func:`execute` writes the resampled, rechunked, compressed dataset to each
 plan's temporary sibling (``PATH.advisor-tmp-<token>``, dask's rechunk with the
-plan's method), and in the same pass takes a checksum of every variable as
-computed; then verifies each store (:func:`advisor.run.verify.verify`) and only
+plan's method), each task writing one block and returning its digest
+(:func:`advisor.run.write.write_with_digests`: the data are computed once); then verifies each store (:func:`advisor.run.verify.verify`) and only
 when all are verified moves them into place
 (:func:`advisor.store.publish.move_into_place`). A run killed at any moment
 therefore leaves the old ``PATH`` intact, or no ``PATH`` at all, never a partial
@@ -25,14 +25,16 @@ from advisor.plan.errors import AdvisorError
 from advisor.plan.location import Url
 from advisor.plan.units import human_readable_size
 from advisor.run.apply import build_output, open_sources
-from advisor.run.checksum import checksum
+from advisor.run.checksum import summary
 from advisor.run.verify import verify
 from advisor.run.watch import MemoryWatch, wait_with_progress
+from advisor.run.write import consolidate, write_with_digests
 from advisor.store.metadata import store_size
 from advisor.store.objects import HeldRoot, clear_target, discard, finish, open_writer
 from advisor.store.publish import move_into_place, new_token, remove, write_failed
 
 if TYPE_CHECKING:
+    import dask.array as da
     from distributed import Client, Future
 
 logger = logging.getLogger(__name__)
@@ -73,7 +75,7 @@ class ApplyResult:
         times: tuple[float, float, float],
         watch: MemoryWatch,
         tasks: int,
-        checksums: Sequence[int],
+        checksums: Sequence[str],
         sizes: tuple[int, int],
         *,
         copies: int,
@@ -95,9 +97,7 @@ class ApplyResult:
             workers_lost=watch.lost,
             workers_joined=watch.joined,
             tasks=tasks,
-            checksums=tuple(
-                (v, f"{s:016x}") for v, s in zip(plan.variables, checksums, strict=True)
-            ),
+            checksums=tuple(zip(plan.variables, checksums, strict=True)),
             copies=copies,
             snapshot=snapshot,
         )
@@ -191,8 +191,6 @@ def execute(
     """
     import dask
 
-    from advisor.run.workloads import save
-
     started = time.perf_counter()
     _check_workers_import(client)
     first = plans[0]
@@ -213,7 +211,7 @@ def execute(
     futures: list[Future] = []
     try:
         with MemoryWatch(client) as watch:
-            writes = []
+            writes: list[da.Array] = []
             for i, plan in enumerate(plans):
                 if isinstance(plan.out, Url):
                     clear_target(plan.out, overwrite=plan.overwrite, token=token)
@@ -223,26 +221,28 @@ def execute(
                 method = "tasks" if plan.rechunk == "none" else plan.rechunk
                 with dask.config.set({"array.rechunk.method": method}):
                     logger.debug("writing %s with rechunk method %r", plan.temp, method)
-                    writes.append(
-                        save(
-                            ds,
-                            stores.get(i, plan.temp),
-                            plan.chunk_map,
-                            plan.codec,
-                            plan.zarr_format,
-                            plan.shard_map,
-                            compute=False,
-                        )
+                    written = write_with_digests(
+                        ds,
+                        stores.get(i, plan.temp),
+                        plan.chunk_map,
+                        plan.codec,
+                        plan.zarr_format,
+                        plan.shard_map,
                     )
-            sums = [checksum(ds[v].data) for v in first.variables]
-            futures = client.compute([*writes, *sums])
+                writes.extend(written[v] for v in first.variables)
+            futures = client.compute(writes)
             label = "writing" if len(plans) == 1 else f"writing {len(plans)} copies"
             tasks = wait_with_progress(futures, label, progress)
-            expected = [int(s) for s in client.gather(futures[len(writes) :])]
-            written = time.perf_counter()
+            got = client.gather(futures)
+            n = len(first.variables)
+            expected = [got[i * n : (i + 1) * n] for i in range(len(plans))]
+            write_done = time.perf_counter()
             futures = []
             for i, plan in enumerate(plans):
-                tasks += verify(plan, ds, expected, client, progress=progress, store=stores.get(i))
+                consolidate(stores.get(i, plan.temp), plan.zarr_format)
+                tasks += verify(
+                    plan, ds, expected[i], client, progress=progress, store=stores.get(i)
+                )
         verified = time.perf_counter()
     except BaseException as exc:
         if futures:
@@ -268,10 +268,10 @@ def execute(
         results.append(
             ApplyResult.of(
                 plan,
-                (started, written, verified),
+                (started, write_done, verified),
                 watch,
                 tasks,
-                expected,
+                [summary(d) for d in expected[i]],
                 (stored_bytes, disk_bytes),
                 copies=len(plans),
             )

@@ -1,16 +1,24 @@
-"""A checksum of an array's values that does not depend on its chunks, computed with Dask.
+"""Checksums of an array's values, computed with Dask: one per stored block, or one for the whole.
 
-The checksum (:func:`checksum`) is a sum over all elements of the element's
-bits times an odd weight hashed from its global index, modulo 2**64, so it does
-not depend on the chunking: each side is computed in its own chunks, in
-parallel, without rechunking either. A single changed element always changes
-it; so does swapping two values of 32-bit data.
+Two kinds, for two jobs:
 
-``advisor apply`` sums the computed data and the stored data this way, each in its own chunks.
+- :func:`digests`: the CRC-32 of the bytes of every block of a fixed grid (the
+  grid a copy is written in), 3 GB/s on one thread. ``advisor apply`` takes them
+  in the very tasks that write the blocks (:func:`advisor.run.write.write_with_digests`),
+  then reads the store back in larger blocks and digests each written block
+  inside them: the computation runs once, and a difference names its block.
+- :func:`checksum`: a sum over all elements of the element's bits times an odd
+  weight hashed from its global index, modulo 2**64, so it does not depend on
+  the chunking: each side is computed in its own chunks, without rechunking
+  either. A single changed element always changes it; so does swapping two
+  values of 32-bit data. ``advisor append`` compares its sources and the stored
+  steps this way, in their own chunks. It runs at about 55 M elements/s a thread.
 """
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -61,14 +69,92 @@ def block_checksum(block: np.ndarray, block_info: dict) -> np.ndarray:
     return np.full((1,) * block.ndim, total, dtype=np.uint64)
 
 
-def _bits(values: np.ndarray) -> np.ndarray:
-    """The values' bit patterns as uint64, every NaN as one canonical NaN."""
-    values = np.ascontiguousarray(values)
-    if values.dtype.kind == "f":
-        values = np.where(np.isnan(values), values.dtype.type(np.nan), values)
+def _numbers(values: np.ndarray) -> np.ndarray:
+    """``values`` C-contiguous, refused unless they are numbers of at most 8 bytes."""
     if values.dtype.kind not in "biuf" or values.dtype.itemsize > 8:
         raise AdvisorError(f"cannot checksum values of dtype {values.dtype}: apply handles numbers")
+    return np.ascontiguousarray(values)
+
+
+def _bits(values: np.ndarray) -> np.ndarray:
+    """The values' bit patterns as uint64, every NaN as one canonical NaN."""
+    values = _numbers(values)
+    if values.dtype.kind == "f":
+        values = np.where(np.isnan(values), values.dtype.type(np.nan), values)
     return values.view(f"u{values.dtype.itemsize}").astype(np.uint64)
+
+
+def block_digests(block: np.ndarray, step: Sequence[int]) -> np.ndarray:
+    """The CRC-32 of the bytes (C order) of each ``step``-shaped piece of ``block``, on the pieces' grid.
+
+    Examples
+    --------
+    >>> a = np.arange(24, dtype="float32").reshape(4, 6)
+    >>> whole = block_digests(a, (2, 3))
+    >>> whole.shape, whole.dtype.name
+    ((2, 2), 'uint32')
+    >>> bool((block_digests(a[2:, 3:], (2, 3))[0, 0] == whole[1, 1]))
+    True
+    """
+    block = _numbers(block)
+    grid = tuple(-(-n // s) for n, s in zip(block.shape, step, strict=True))
+    out = np.empty(grid, dtype=np.uint32)
+    for index in np.ndindex(*grid):
+        piece = block[tuple(slice(i * s, (i + 1) * s) for i, s in zip(index, step, strict=True))]
+        out[index] = zlib.crc32(np.ascontiguousarray(piece).data)
+    return out
+
+
+def digest_chunks(
+    chunks: Sequence[Sequence[int]], step: Sequence[int]
+) -> tuple[tuple[int, ...], ...]:
+    """The Dask chunks of :func:`digests`' output: pieces per block along each dim.
+
+    Every block but the last along a dim must hold whole pieces.
+
+    >>> digest_chunks(((4, 4, 2), (6,)), (2, 3))
+    ((2, 2, 1), (2,))
+    """
+    for cs, s in zip(chunks, step, strict=True):
+        if any(c % s for c in cs[:-1]):
+            raise ValueError(f"blocks {cs} do not hold whole pieces of {s}")
+    return tuple(tuple(-(-c // s) for c in cs) for cs, s in zip(chunks, step, strict=True))
+
+
+def digests(array: da.Array, step: Sequence[int]) -> da.Array:
+    """A lazy uint32 array: the CRC-32 of each ``step``-shaped block of ``array`` (:func:`block_digests`).
+
+    ``array``'s Dask blocks are whole multiples of ``step`` (a larger block is
+    digested piece by piece), so the result does not depend on them.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> x = np.random.default_rng(0).random((30, 7)).astype("float32")
+    >>> a = digests(da.from_array(x, chunks=(10, 7)), (5, 7)).compute()
+    >>> b = digests(da.from_array(x, chunks=(5, 7)), (5, 7)).compute()
+    >>> a.shape, bool((a == b).all())
+    ((6, 1), True)
+    """
+    import dask.array as da
+
+    return da.map_blocks(
+        block_digests,
+        array,
+        step=tuple(step),
+        dtype=np.uint32,
+        chunks=digest_chunks(array.chunks, step),
+        meta=np.array((), dtype=np.uint32),
+    )
+
+
+def summary(values: np.ndarray) -> str:
+    """One 8-hex-digit figure for a variable's block digests (CRC-32 of their bytes).
+
+    >>> summary(np.array([[1, 2]], dtype=np.uint32))
+    '0381177c'
+    """
+    return f"{zlib.crc32(np.ascontiguousarray(values, dtype=np.uint32).data):08x}"
 
 
 def _weights(index: np.ndarray) -> np.ndarray:

@@ -1,5 +1,5 @@
 """Verifying a written store against the values ``advisor apply`` computed: its metadata (chunks,
-shards, codec, consolidation, coordinates, attributes) and the checksum of every variable.
+shards, codec, consolidation, coordinates, attributes) and the digest of every written block.
 """
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ import numpy as np
 from advisor.plan.copy_plan import ApplyPlan
 from advisor.plan.errors import AdvisorError
 from advisor.plan.location import Url
-from advisor.run.checksum import checksum
+from advisor.run.checksum import digests
 from advisor.run.watch import wait_with_progress
 from advisor.store.encoding import compressors
 from advisor.store.locations import zarr_store
 
 if TYPE_CHECKING:
     import xarray as xr
+    import zarr
     from distributed import Client
     from zarr.abc.store import Store
 
@@ -27,45 +28,67 @@ if TYPE_CHECKING:
 def verify(
     plan: ApplyPlan,
     computed: xr.Dataset,
-    expected: Sequence[int],
+    expected: Sequence[np.ndarray],
     client: Client,
     *,
     progress: bool = False,
     store: Store | None = None,
 ) -> int:
     """Check the store at ``plan.temp`` (or ``store``: a copy on an object store, read through
-    the store that holds its top-level metadata back) against the computed dataset and its
-    checksums.
+    the store that holds its top-level metadata back) against the computed dataset and the
+    digests of its written blocks (:func:`advisor.run.checksum.digests`, one per shard or chunk).
 
-    The metadata (:func:`_check_store`) first, then the checksum of every
-    variable's stored values, read in blocks of whole stored chunks
-    (``plan.verify_chunks``). Raises :class:`AdvisorError` on any difference;
-    returns the number of tasks it ran.
+    The metadata (:func:`_check_store`) first, then the stored values as zarr
+    holds them, read in blocks of whole stored chunks (``plan.verify_chunks``)
+    and digested per written block. Raises :class:`AdvisorError` on any
+    difference, naming the first block that differs; returns the number of
+    tasks it ran.
     """
+    import dask.array as da
+
     from advisor.run.workloads import open_for_compute
 
     where = plan.temp if store is None else store
-    stored = open_for_compute(where, dict(zip(plan.dims, plan.verify_chunks, strict=True)))
+    stored = open_for_compute(where)
     try:
-        _check_store(plan, computed, stored, where)
-        futures = client.compute([checksum(stored[v].data) for v in plan.variables])
-        tasks = wait_with_progress(futures, "verifying", progress)
-        got = [int(s) for s in client.gather(futures)]
+        group = _check_store(plan, computed, stored, where)
     finally:
         stored.close()
+    step = plan.shards or plan.chunks
+    futures = client.compute(
+        [digests(da.from_array(group[v], chunks=plan.verify_chunks), step) for v in plan.variables]
+    )
+    tasks = wait_with_progress(futures, "verifying", progress)
+    got = client.gather(futures)
     for var, want, have in zip(plan.variables, expected, got, strict=True):
-        if want != have:
+        if want.shape != have.shape or not np.array_equal(want, have):
             raise AdvisorError(
                 f"verification failed: the stored {var} differs from the computed one "
-                f"(checksum {have:016x} vs {want:016x}); {plan.out} was not touched"
+                f"{_first_difference(plan, step, want, have)}; {plan.out} was not touched"
             )
     return tasks
 
 
+def _first_difference(
+    plan: ApplyPlan, step: Sequence[int], want: np.ndarray, have: np.ndarray
+) -> str:
+    """Where the digests first differ, as the block's place: ``in the block at time 32:64, ...``."""
+    if want.shape != have.shape:
+        return f"(blocks {have.shape}, not {want.shape})"
+    index = tuple(int(i) for i in np.argwhere(want != have)[0])
+    place = ", ".join(
+        f"{d} {i * s}:{min((i + 1) * s, n)}"
+        for d, i, s, n in zip(plan.dims, index, step, plan.shape, strict=True)
+    )
+    return f"in the block at {place}"
+
+
 def _check_store(
     plan: ApplyPlan, computed: xr.Dataset, stored: xr.Dataset, where: Path | Url | Store
-) -> None:
-    """The stored metadata: variables, coordinates, attributes, chunks, shards, codec, consolidation."""
+) -> zarr.Group:
+    """The stored metadata: variables, coordinates, attributes, chunks, shards, codec, consolidation.
+
+    Returns the store's group, opened from its consolidated metadata."""
     import zarr
 
     def fail(what: str) -> AdvisorError:
@@ -99,6 +122,7 @@ def _check_store(
             raise fail(f"{var} is stored in shards {array.shards}, not {plan.shards}")
         if _configs(array.compressors) != want_codec:
             raise fail(f"{var} is compressed with {array.compressors}, not {plan.codec}")
+    return group
 
 
 def _configs(codecs: Sequence[object]) -> tuple[object, ...]:
