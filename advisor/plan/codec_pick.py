@@ -5,7 +5,8 @@ variable's sampled chunks. The pick prices each through the cost model itself: t
 patterns' seconds (:func:`~advisor.plan.cost.scores.score`) under the profile with the
 codec's ratio and decode speed in place of the profile's
 (:meth:`~advisor.plan.profile.StorageProfile.with_overrides`), plus the stored bytes of the
-variable at :data:`STORAGE_SECONDS_PER_GB`.
+variable at :data:`STORAGE_SECONDS_PER_GB`, plus writing the variable once (its bytes over
+the codec's encode speed, on the profile's threads).
 """
 
 from __future__ import annotations
@@ -49,15 +50,16 @@ class CodecMeasure:
 
 @dataclass(frozen=True, slots=True)
 class Priced:
-    """A measured codec with its objective: read seconds, storage seconds, their sum."""
+    """A measured codec with its objective: read, storage and write seconds, their sum."""
 
     measure: CodecMeasure
     read_seconds: float
     storage_seconds: float
+    write_seconds: float = 0.0
 
     @property
     def objective(self) -> float:
-        return self.read_seconds + self.storage_seconds
+        return self.read_seconds + self.storage_seconds + self.write_seconds
 
 
 def pareto(measures: Sequence[CodecMeasure]) -> list[str]:
@@ -109,7 +111,8 @@ def price(
         )
         reads = score(schema, np.array([chunks]), patterns, codec_profile).seconds.sum()
         storage = nbytes / m.ratio / 1e9 * storage_seconds_per_gb
-        out.append(Priced(m, float(reads), storage))
+        write = nbytes / m.encode_speed / profile.threads
+        out.append(Priced(m, float(reads), storage, write))
     return out
 
 
