@@ -93,7 +93,8 @@ def bit_information(data: np.ndarray, confidence: float = CONFIDENCE) -> np.ndar
         info[info <= free_entropy(int(keep.sum()), confidence)] = 0.0
         best = np.maximum(best, info)
     floor = 1.5 * best[-4:].max()
-    best[best <= floor] = 0.0
+    if (best > floor).any():  # else even the last bits are informative (repeated values): keep all
+        best[best <= floor] = 0.0
     return best
 
 

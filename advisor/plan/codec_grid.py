@@ -64,7 +64,7 @@ def with_keepbits(specs: tuple[CodecSpec, ...], keepbits: int) -> tuple[CodecSpe
 def kind_of(dtype: np.dtype, values: np.ndarray, flag_values: int = 16) -> Kind:
     """Is the variable a float, an integer count, or flag-like (few distinct values)?
 
-    Flags and integers are never rounded. A float variable is flag-like when the sample
+    Flags and integers are never rounded. A variable is flag-like when the sample
     holds at most ``flag_values`` distinct finite values.
 
     Examples
@@ -74,11 +74,11 @@ def kind_of(dtype: np.dtype, values: np.ndarray, flag_values: int = 16) -> Kind:
     >>> kind_of(np.dtype("u1"), np.arange(200, dtype="u1"))
     'integer'
     """
-    if dtype.kind in "iub":
-        kind: Kind = "integer"
+    finite = values if dtype.kind in "iub" else values[np.isfinite(values)]
+    if np.unique(finite).size <= flag_values:
+        kind: Kind = "flag"
     else:
-        finite = values[np.isfinite(values)]
-        kind = "flag" if np.unique(finite).size <= flag_values else "float"
+        kind = "integer" if dtype.kind in "iub" else "float"
     logger.debug("variable kind: %s", kind)
     return kind
 

@@ -152,16 +152,25 @@ def measure_variable(
         most = max(p.measure.chunks for p in priced)  # the pick's ratio has its interval
         best = pick([p for p in priced if p.measure.chunks == most])
         lossy: LossyCheck | None = None
-        decision: LossyDecision = "lossless" if keep is None else "lossy"
+        failed = False
         if CodecSpec.parse(best.measure.codec).keepbits is not None:
             _, decoded = _measure(CodecSpec.parse(best.measure.codec), sampled, zarr_format)
             lossy = check(values, np.concatenate([d.ravel() for d in decoded]), keep or 0)
             if not lossy.ok:
-                decision = "lossy-failed-check"
+                failed = True
                 lossless = [p for p in priced if "+" not in p.measure.codec]
                 best = pick([p for p in lossless if p.measure.chunks == most] or lossless)
-        elif lossy_level is not None and kind != "float":
-            decision = "not-rounded"
+    decision: LossyDecision = (
+        "lossless"
+        if lossy_level is None
+        else "not-rounded"
+        if kind != "float"
+        else "lossy-failed-check"
+        if failed
+        else "lossy"
+        if "+" in best.measure.codec
+        else "lossless"
+    )
     logger.debug("codecs %s: %s (%s)", da.name, best.measure.codec, decision)
     return VariableCodecs(
         name=str(da.name),
