@@ -135,3 +135,21 @@ def test_bad_input_is_one_line(
 def test_a_missing_source_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_cli(["codecs", str(tmp_path / "nowhere.zarr")], capsys)
     assert_one_line_error(code, err)
+
+
+@pytest.mark.parametrize("zarr_format", [2, 3])
+def test_the_header_guard_reads_the_shuffle_and_typesize_back(
+    tmp_path: Path, zarr_format: int
+) -> None:
+    from advisor.errors import AdvisorError
+    from advisor.store.chunk_headers import check_blosc_headers
+    from advisor.store.encoding import encoding_for
+
+    ds = xr.Dataset({"a": (("t", "x"), np.arange(4000, dtype="f4").reshape(40, 100))})
+    asked = CodecSpec.parse("blosc:lz4:5:bitshuffle")
+    enc = encoding_for(["a"], (10, 100), asked, zarr_format, 4)  # type: ignore[arg-type]
+    ds.to_zarr(tmp_path / "s.zarr", encoding=enc, zarr_format=zarr_format, consolidated=False)
+    assert check_blosc_headers(tmp_path / "s.zarr", ["a"], asked) == 3
+    with pytest.raises(AdvisorError, match="stored with bitshuffle, typesize 4"):
+        check_blosc_headers(tmp_path / "s.zarr", ["a"], CodecSpec.parse("blosc:lz4:5:shuffle"))
+    assert check_blosc_headers(tmp_path / "s.zarr", ["a"], CodecSpec.parse("zstd:3")) == 0
