@@ -85,7 +85,7 @@ def check_blosc_headers(
             if buf is None:  # an empty chunk zarr did not write
                 continue
             header = blosc_header(buf.to_bytes())
-            itemsize = arr.dtype.itemsize  # type: ignore[union-attr]
+            itemsize = arr.dtype.itemsize
             if header.shuffle != codec.shuffle or header.typesize != itemsize:
                 raise AdvisorError(
                     f"{name}: chunk {index} is stored with {header.shuffle}, typesize "
