@@ -72,6 +72,7 @@ class CodecsAdvice:
                 "drawn": "time starts spread evenly over the whole time axis, space at random",
                 "patterns": list(self.patterns),
                 "budget_seconds": self.budget,
+                "read_seconds": sum(v.read_seconds for v in self.variables.values()),
             },
             "seconds": self.seconds,
         }

@@ -72,11 +72,12 @@ def _show(advice: CodecsAdvice) -> None:
     from rich.table import Table
 
     console = Console(highlight=False)
+    reading = sum(v.read_seconds for v in advice.variables.values())
     shape = ", ".join(f"{d}={n}" for d, n in advice.chunks.items())
     console.print(
         f"[bold]{advice.source}[/bold]: {advice.chunks_per_variable} chunks of {shape} per "
         f"variable, time starts spread over the year, space at random; budget "
-        f"{advice.budget:g} s, took {advice.seconds:.1f} s"
+        f"{advice.budget:g} s, took {advice.seconds:.1f} s ({reading:.1f} s reading the sample)"
     )
     for name, v in advice.variables.items():
         table = Table(title=f"{name} ({v.kind}, {v.decision})")
