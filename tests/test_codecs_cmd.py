@@ -40,7 +40,7 @@ def tiny_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
         },
     )
     path = tmp_path_factory.mktemp("codecs") / "tiny.zarr"
-    ds.to_zarr(path, zarr_format=3, consolidated=False)
+    ds.to_zarr(path, zarr_format=3)
     return path
 
 
