@@ -41,7 +41,10 @@ REFINED = 6
 FIRST_SHARE = 0.6
 """The share of the budget the whole grid may take on the first chunk; the rest refines."""
 
-LossyDecision = Literal["lossless", "lossy", "lossy-failed-check", "not-rounded"]
+LOSSY_GAIN = 0.02
+"""A lossy pick must cost this share less than the best lossless one, else lossless wins."""
+
+LossyDecision = Literal["lossless", "lossy", "lossy-failed-check", "lossy-no-gain", "not-rounded"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,8 +130,10 @@ def measure_variable(
     grid = lossless_grid(da.dtype.itemsize, zarr_format)
     with one_thread():
         first: dict[str, CodecMeasure] = {}
+        fastest = {(s.family, s.cname, s.shuffle): s for s in reversed(grid)}.values()
         for spec in sorted(grid, key=lambda s: s.clevel or 0):  # every family's fast level first
-            if not exhaustive and first and time.perf_counter() - start > FIRST_SHARE * seconds:
+            late = time.perf_counter() - start > FIRST_SHARE * seconds
+            if not exhaustive and late and spec not in fastest:  # each family is met once
                 logger.debug("codecs budget: %s and slower levels left out", spec)
                 continue
             first[str(spec)] = _measure(spec, sampled[:1], zarr_format)[0]
@@ -144,8 +149,12 @@ def measure_variable(
             else list(dict.fromkeys([*pareto(list(first.values())), *cheapest[:REFINED]]))
         )
         measured = dict(first)
-        for k, codec in enumerate(sorted(refine, key=cheapest.index)):
-            if not exhaustive and k and time.perf_counter() - start > seconds:
+        lossless_first = next(c for c in cheapest if "+" not in c)
+        lossy_first = next((c for c in cheapest if "+" in c), lossless_first)
+        sure = {lossless_first, lossy_first}  # refined whatever the budget: the pick compares them
+        order = [*dict.fromkeys([lossless_first, lossy_first, *sorted(refine, key=cheapest.index)])]
+        for codec in order:
+            if not exhaustive and codec not in sure and time.perf_counter() - start > seconds:
                 logger.debug(
                     "codecs budget of %.0f s spent: %s refined on one chunk", seconds, codec
                 )
@@ -155,14 +164,16 @@ def measure_variable(
         most = max(p.measure.chunks for p in priced)  # the pick's ratio has its interval
         best = pick([p for p in priced if p.measure.chunks == most])
         lossy: LossyCheck | None = None
-        failed = False
+        failed = no_gain = False
         if CodecSpec.parse(best.measure.codec).keepbits is not None:
             _, decoded = _measure(CodecSpec.parse(best.measure.codec), sampled, zarr_format)
             lossy = check(values, np.concatenate([d.ravel() for d in decoded]), keep or 0)
-            if not lossy.ok:
-                failed = True
-                lossless = [p for p in priced if "+" not in p.measure.codec]
-                best = pick([p for p in lossless if p.measure.chunks == most] or lossless)
+            lossless = [p for p in priced if "+" not in p.measure.codec]
+            plain = pick([p for p in lossless if p.measure.chunks == most] or lossless)
+            failed = not lossy.ok
+            no_gain = best.objective > (1 - LOSSY_GAIN) * plain.objective
+            if failed or no_gain:  # the lossless pick, its figures: lossy stays None
+                best, lossy = plain, None
     decision: LossyDecision = (
         "lossless"
         if lossy_level is None
@@ -170,6 +181,8 @@ def measure_variable(
         if kind != "float"
         else "lossy-failed-check"
         if failed
+        else "lossy-no-gain"
+        if no_gain
         else "lossy"
         if "+" in best.measure.codec
         else "lossless"
