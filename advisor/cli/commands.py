@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from advisor.cli import append, apply, calibrate, cluster_cmds, recommend, report, sample, validate
+from advisor.cli import (
+    append,
+    apply,
+    calibrate,
+    cluster_cmds,
+    codecs,
+    recommend,
+    report,
+    sample,
+    validate,
+)
 
 __all__ = [
     "append",
     "apply",
     "calibrate",
     "cluster_cmds",
+    "codecs",
     "recommend",
     "report",
     "sample",

@@ -8,6 +8,7 @@ are built by :mod:`advisor.store.encoding`.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Literal
 
@@ -33,24 +34,39 @@ class CodecSpec:
     --------
     >>> spec = CodecSpec.parse("blosc:zstd:3:shuffle")
     >>> spec
-    CodecSpec(family='blosc', cname='zstd', clevel=3, shuffle='shuffle')
+    CodecSpec(family='blosc', cname='zstd', clevel=3, shuffle='shuffle', keepbits=None)
     >>> str(spec)
     'blosc:zstd:3:shuffle'
     >>> CodecSpec.parse("zstd:5").label
     'Zstd level 5'
+    >>> lossy = CodecSpec.parse("bitround:7+blosc:zstd:3:bitshuffle")
+    >>> lossy.keepbits, str(lossy), lossy.lossless
+    (7, 'bitround:7+blosc:zstd:3:bitshuffle', 'blosc:zstd:3:bitshuffle')
     """
 
     family: Family = "blosc"
     cname: BloscName | None = "zstd"
     clevel: int | None = 3
     shuffle: Shuffle | None = "shuffle"
+    keepbits: int | None = None
+    """Mantissa bits kept by a BitRound filter before the compressor (None: no filter, lossless)."""
 
     @classmethod
     def parse(cls, text: str) -> CodecSpec:
-        """Parse ``none``, ``blosc[:CNAME[:LEVEL[:SHUFFLE]]]``, ``zstd[:LEVEL]`` or ``gzip[:LEVEL]``.
+        """Parse ``none``, ``blosc[:CNAME[:LEVEL[:SHUFFLE]]]``, ``zstd[:LEVEL]`` or ``gzip[:LEVEL]``,
+        optionally behind a filter: ``bitround:KEEPBITS+COMPRESSOR``.
 
-        SHUFFLE is ``noshuffle|shuffle|bitshuffle`` (or ``no|byte|bit``).
+        SHUFFLE is ``noshuffle|shuffle|bitshuffle`` (or ``no|byte|bit``); KEEPBITS is the
+        number of float mantissa bits kept (0..52, numcodecs' BitRound).
         """
+        head, plus, rest = text.partition("+")
+        if plus:
+            keepbits = _keepbits(head.strip().lower(), text)
+            return dataclasses.replace(cls._parse_compressor(rest), keepbits=keepbits)
+        return cls._parse_compressor(text)
+
+    @classmethod
+    def _parse_compressor(cls, text: str) -> CodecSpec:
         parts = [p.strip().lower() for p in text.split(":")]
         family = parts[0]
         hint = "use e.g. blosc:zstd:3:shuffle, blosc:lz4:5:bitshuffle, zstd:3, gzip:5 or none"
@@ -84,6 +100,12 @@ class CodecSpec:
         return cls(family, None, level, None)
 
     def __str__(self) -> str:
+        head = "" if self.keepbits is None else f"bitround:{self.keepbits}+"
+        return head + self.lossless
+
+    @property
+    def lossless(self) -> str:
+        """The compressor alone, without the BitRound filter (the whole string when lossless)."""
         if self.family == "none":
             return "none"
         if self.family == "blosc":
@@ -93,11 +115,12 @@ class CodecSpec:
     @property
     def label(self) -> str:
         """A short human name, e.g. ``Blosc zstd 3 shuffle``."""
+        head = "" if self.keepbits is None else f"BitRound {self.keepbits} bits + "
         if self.family == "none":
-            return "no compression"
+            return head + "no compression"
         if self.family == "blosc":
-            return f"Blosc {self.cname} {self.clevel} {self.shuffle}"
-        return f"{self.family.capitalize()} level {self.clevel}"
+            return head + f"Blosc {self.cname} {self.clevel} {self.shuffle}"
+        return head + f"{self.family.capitalize()} level {self.clevel}"
 
     def snippet(self, zarr_format: ZarrFormat) -> tuple[str, str]:
         """Python source that builds this codec: ``(import line, expression)`` for a snippet.
@@ -134,6 +157,25 @@ class CodecSpec:
 
 DEFAULT_CODEC = CodecSpec()
 """Blosc zstd level 3 with byte shuffle: the workflow's choice and a good balance of ratio and speed."""
+
+
+def _keepbits(head: str, whole: str) -> int:
+    name, _, bits = head.partition(":")
+    if name != "bitround":
+        raise AdvisorError(
+            f"unknown filter {name!r} in {whole!r}: use bitround:KEEPBITS+COMPRESSOR, "
+            "e.g. bitround:7+blosc:zstd:3:bitshuffle"
+        )
+    try:
+        keepbits = int(bits)
+    except ValueError:
+        raise AdvisorError(
+            f"bitround needs the mantissa bits to keep, a whole number, in {whole!r}: "
+            "e.g. bitround:7+blosc:zstd:3:bitshuffle"
+        ) from None
+    if not 0 <= keepbits <= 52:
+        raise AdvisorError(f"bitround keepbits {keepbits} in {whole!r} is out of range: use 0..52")
+    return keepbits
 
 
 def _level(text: str, family: str, whole: str) -> int:

@@ -7,6 +7,7 @@ for zarr format 3. numcodecs and zarr are imported only when a codec is built.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from advisor.plan.codecs import DEFAULT_CODEC, CodecSpec, ZarrFormat
@@ -60,6 +61,32 @@ def zarr3_codec(spec: CodecSpec, itemsize: int = 4) -> Any:
     return codecs.GzipCodec(level=spec.clevel)
 
 
+def filters(spec: CodecSpec, zarr_format: ZarrFormat) -> list[Any] | None:
+    """The array-to-array filters of ``spec`` (its BitRound) for ``zarr_format``, or None.
+
+    zarr 3 takes zarr's own numcodecs wrapper (``zarr.codecs.numcodecs.BitRound``), zarr 2
+    numcodecs' ``BitRound``.
+
+    Examples
+    --------
+    >>> filters(CodecSpec.parse("bitround:7+zstd:3"), 2)
+    [BitRound(keepbits=7)]
+    >>> filters(CodecSpec.parse("zstd:3"), 3) is None
+    True
+    """
+    if spec.keepbits is None:
+        return None
+    if zarr_format == 2:
+        import numcodecs
+
+        return [numcodecs.BitRound(keepbits=spec.keepbits)]
+    from zarr.codecs import numcodecs as wrapped
+
+    with warnings.catch_warnings():  # "not in the Zarr version 3 specification": we know
+        warnings.simplefilter("ignore")
+        return [wrapped.BitRound(keepbits=spec.keepbits)]
+
+
 def compressors(spec: CodecSpec, zarr_format: ZarrFormat, itemsize: int = 4) -> list[Any] | None:
     """The value of xarray's ``encoding[var]["compressors"]`` for ``zarr_format`` (None: none).
 
@@ -96,6 +123,8 @@ def encoding_for(
             "chunks": tuple(chunks),
             "compressors": compressors(codec, zarr_format, itemsize),
         }
+        if codec.keepbits is not None:
+            enc["filters"] = filters(codec, zarr_format)
         if shards is not None:
             enc["shards"] = tuple(shards)
         out[name] = enc

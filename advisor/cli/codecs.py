@@ -1,0 +1,115 @@
+"""``advisor codecs``: measure codecs on your own data and pick one per variable."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import typer
+
+from advisor.cli.app import app
+from advisor.cli.options import Json, Profile
+from advisor.cli.output import emit
+from advisor.plan.errors import AdvisorError
+
+if TYPE_CHECKING:
+    from advisor.api.codecs import CodecsAdvice
+
+
+@app.command("codecs")
+def codecs_cmd(
+    source: str = typer.Argument(..., help="A Zarr store path or a catalog entry name."),
+    variable: list[str] = typer.Option(
+        [], "--variable", "-v", help="A variable to measure; repeat (default: every one)."
+    ),
+    lossy: str = typer.Option(
+        "none",
+        "--lossy",
+        help="none (never lose a bit) or information[:LEVEL]: BitRound to the mantissa bits "
+        "holding LEVEL (default 0.99) of the real information, verified on the sample.",
+    ),
+    pattern: list[str] = typer.Option(
+        [],
+        "--pattern",
+        "-p",
+        help="An access pattern, as recommend takes it; repeat for a mix "
+        "(default: point-series, map, ml-batch).",
+        show_default=False,
+    ),
+    seconds: float = typer.Option(20.0, "--seconds", help="The measuring budget, all variables."),
+    chunks: int = typer.Option(8, "--chunks", help="Chunks sampled per variable."),
+    zarr_format: int = typer.Option(3, "--zarr-format", help="Zarr format of the copy: 2 or 3."),
+    exhaustive: bool = typer.Option(
+        False, "--exhaustive", help="Measure every candidate on every sampled chunk (no budget)."
+    ),
+    catalog: str | None = typer.Option(None, "--catalog", help="The intake catalog file."),
+    profile: str | None = Profile,
+    as_json: bool = Json,
+) -> None:
+    """Measure candidate codecs on SOURCE's own chunks; print the Pareto front and the pick."""
+    from advisor.api.codecs import codecs
+    from advisor.plan.policy.recommend import DEFAULT_PATTERNS
+    from advisor.store.profiles import find_profile
+
+    if zarr_format not in (2, 3):
+        raise AdvisorError(f"--zarr-format {zarr_format}: use 2 or 3")
+    advice = codecs(
+        source,
+        variables=variable,
+        lossy=lossy,
+        patterns=pattern or DEFAULT_PATTERNS,
+        seconds=seconds,
+        profile=find_profile(profile),
+        catalog=catalog,
+        zarr_format=zarr_format,  # type: ignore[arg-type]
+        count=chunks,
+        exhaustive=exhaustive,
+    )
+    emit(advice, as_json, lambda: _show(advice))
+
+
+def _show(advice: CodecsAdvice) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    reading = sum(v.read_seconds for v in advice.variables.values())
+    shape = ", ".join(f"{d}={n}" for d, n in advice.chunks.items())
+    console.print(
+        f"[bold]{advice.source}[/bold]: {advice.chunks_per_variable} chunks of {shape} per "
+        f"variable, time starts spread over the year, space at random; budget "
+        f"{advice.budget:g} s, took {advice.seconds:.1f} s ({reading:.1f} s reading the sample)"
+    )
+    for name, v in advice.variables.items():
+        table = Table(title=f"{name} ({v.kind}, {v.decision})")
+        for column in ("codec", "ratio (95% CI)", "encode MB/s", "decode MB/s", "objective s", ""):
+            table.add_column(column)
+        front = set(v.pareto)
+        for p in sorted(v.priced, key=lambda p: p.objective)[:15]:
+            m = p.measure
+            mark = (
+                "pick"
+                if m.codec == v.pick.measure.codec
+                else ("pareto" if m.codec in front else "")
+            )
+            table.add_row(
+                m.codec,
+                f"{m.ratio:.2f} ({m.ratio_low:.2f}-{m.ratio_high:.2f}, {m.chunks} chunks)",
+                f"{m.encode_speed / 1e6:.0f}",
+                f"{m.decode_speed / 1e6:.0f}",
+                f"{p.objective:.3g}",
+                mark,
+            )
+        console.print(table)
+        console.print(f"pick: [bold]{v.pick.measure.codec}[/bold] (--codec accepts it)")
+        if v.lossy is not None:
+            c = v.lossy
+            console.print(
+                f"lossy check: keepbits {c.keepbits}, max abs error {c.max_abs_error:.3g} "
+                f"({c.error_to_spread:.2g} of the spread), max relative {c.max_rel_error:.2g} "
+                f"<= {c.bound:.2g}; NaNs same {c.nan_same}, zeros kept {c.zeros_kept}, "
+                f"signs kept {c.signs_kept}, no new inf {c.no_new_inf}"
+            )
+        if v.smaller_dtype:
+            console.print(
+                f"the values fit {v.smaller_dtype} exactly: a smaller dtype halves the bytes"
+            )
