@@ -27,7 +27,7 @@ from advisor.plan.units import human_readable_size
 from advisor.run.apply import build_output, open_sources
 from advisor.run.checksum import checksum
 from advisor.run.verify import verify
-from advisor.run.watch import MemoryWatch, wait_with_progress
+from advisor.run.watch import MemoryWatch, settle, wait_with_progress
 from advisor.store.metadata import store_size
 from advisor.store.objects import HeldRoot, clear_target, discard, finish, open_writer
 from advisor.store.publish import move_into_place, new_token, remove, write_failed
@@ -246,8 +246,7 @@ def execute(
         verified = time.perf_counter()
     except BaseException as exc:
         if futures:
-            with contextlib.suppress(Exception):
-                client.cancel(futures)
+            settle(client, futures)  # no chunk write may land after the temp copy went
         for i, plan in enumerate(plans):
             if i in stores:
                 with contextlib.suppress(Exception):

@@ -21,6 +21,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
@@ -366,8 +367,14 @@ def _compute(writes: list, advance: Callable[[], None]) -> None:
             if key in finals:
                 advance()
 
-        with Callback(posttask=posttask):
-            dask.compute(*writes, scheduler="threads")
+        # a pool of its own: on Ctrl-C or a failure, the blocks being written finish (the
+        # rest are cancelled) before the temporary copy is removed, so none lands after it
+        pool = ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="advisor-sample")
+        try:
+            with Callback(posttask=posttask):
+                dask.compute(*writes, scheduler="threads", pool=pool)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
         return
     from distributed import as_completed
 
@@ -378,7 +385,9 @@ def _compute(writes: list, advance: Callable[[], None]) -> None:
             future.result()
             advance()
     except BaseException:
-        client.cancel(futures)  # the first failure stops the rest before the temp goes
+        from advisor.run.watch import settle
+
+        settle(client, futures)  # the first failure stops the rest before the temp goes
         raise
 
 

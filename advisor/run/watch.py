@@ -142,3 +142,34 @@ def wait_with_progress(futures: list[Future], label: str, show: bool) -> int:
         wait(futures)
         feed.join(timeout=2)  # the last update
     return counts["all"]
+
+
+SETTLE_SECONDS = 10.0
+"""How long a failed or interrupted run waits for the workers' running tasks to end."""
+
+
+def _executing() -> int:
+    from distributed import get_worker
+
+    return get_worker().state.executing_count
+
+
+def settle(client: Client, futures: list[Future], timeout: float = SETTLE_SECONDS) -> None:
+    """Cancel ``futures`` and wait (at most ``timeout`` s) until no worker runs a task.
+
+    A cancelled task that is running finishes on its worker: a chunk write
+    would recreate the temporary copy the cleanup removes. A cluster that
+    cannot answer (the scheduler lost) is not waited for.
+    """
+    import time
+
+    deadline = time.monotonic() + timeout
+    try:
+        client.cancel(futures)
+        while time.monotonic() < deadline:
+            busy = client.run(_executing, on_error="return")
+            if not any(isinstance(n, int) and n > 0 for n in busy.values()):
+                return
+            time.sleep(0.05)
+    except BaseException:  # a lost scheduler, a second Ctrl-C: clean up what can be
+        return
