@@ -71,7 +71,7 @@ def assert_clean_interrupt(code: int, err: str, children: list[psutil.Process]) 
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert err.splitlines()[-1] == INTERRUPTED_LINE, err
     assert sum("interrupted" in line for line in err.splitlines()) == 1, err
-    gone, alive = psutil.wait_procs(children, timeout=10)
+    _, alive = psutil.wait_procs(children, timeout=10)
     assert alive == [], f"left running: {alive}"
 
 

@@ -12,7 +12,6 @@ from advisor.cli.app import app
 from advisor.errors import AdvisorError
 from advisor.store.locations import close_clients
 
-
 INTERRUPTED = 130
 """The exit code after Ctrl-C (128 + SIGINT, the shells' convention)."""
 
