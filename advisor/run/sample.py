@@ -367,10 +367,8 @@ def _compute(writes: list, advance: Callable[[], None]) -> None:
             if key in finals:
                 advance()
 
-        # a pool of its own: on Ctrl-C or a failure, the blocks being written finish (the
-        # rest are cancelled) before the temporary copy is removed, so none lands after it
-        pool = ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="advisor-sample")
-        try:
+        pool = ThreadPoolExecutor(os.cpu_count() or 1)  # on Ctrl-C, the running writes end
+        try:  # before the temporary copy is removed (the rest are cancelled)
             with Callback(posttask=posttask):
                 dask.compute(*writes, scheduler="threads", pool=pool)
         finally:
@@ -385,9 +383,9 @@ def _compute(writes: list, advance: Callable[[], None]) -> None:
             future.result()
             advance()
     except BaseException:
-        from advisor.run.watch import settle
+        from advisor.run.watch import settle  # the first failure stops the rest before the
 
-        settle(client, futures)  # the first failure stops the rest before the temp goes
+        settle(client, futures)  # temp goes, and the running writes end
         raise
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
+from advisor.plan.errors import AdvisorError
+
 if TYPE_CHECKING:
     from distributed import Client, Future
 
@@ -50,7 +52,10 @@ class MemoryWatch:
         return {addr: v for addr, v in replies.items() if isinstance(v, int)}
 
     def _workers(self) -> dict[str, str]:
-        workers = self.client.scheduler_info(n_workers=-1)["workers"]
+        try:
+            workers = self.client.scheduler_info(n_workers=-1).get("workers", {})
+        except Exception:  # the scheduler is gone: the run's own error says so
+            return {}
         return {addr: str(w.get("name", addr)) for addr, w in workers.items()}
 
     def _sample(self) -> None:
@@ -173,3 +178,27 @@ def settle(client: Client, futures: list[Future], timeout: float = SETTLE_SECOND
             time.sleep(0.05)
     except BaseException:  # a lost scheduler, a second Ctrl-C: clean up what can be
         return
+
+
+def scheduler_lost(client: Client) -> bool:
+    """Whether ``client`` lost its scheduler (it gave up reconnecting, or is still trying)."""
+    return client.status not in ("running", "newly-created")
+
+
+def lost_scheduler_error(address: str | None, target: object) -> AdvisorError:
+    """The one line after the scheduler at ``address`` went away mid-run; nothing of ``target``
+    was published.
+
+    Examples
+    --------
+    >>> str(lost_scheduler_error(None, "/data/out.zarr"))  # doctest: +NORMALIZE_WHITESPACE
+    'lost the Dask scheduler mid-run: the write stopped and nothing was published (an old
+    /data/out.zarr is as it was, the temporary copy removed); check the scheduler and rerun
+    the command'
+    """
+    at = f" at {address}" if address else ""
+    return AdvisorError(
+        f"lost the Dask scheduler{at} mid-run: the write stopped and nothing was published "
+        f"(an old {target} is as it was, the temporary copy removed); check the scheduler "
+        "and rerun the command"
+    )
