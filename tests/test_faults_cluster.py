@@ -238,3 +238,28 @@ def test_the_object_store_killed_mid_apply_stops_in_one_line_and_publishes_nothi
     assert not any(p.rsplit("/", 1)[-1] in ROOT_KEYS and "/copy.zarr/" in p for p in puts), puts
     assert any(p.endswith("/copy.zarr.advisor-writing") for p in puts), puts
     assert list(tmp_path.iterdir()) == []  # no local folder named for the URL
+
+
+def test_a_damaged_source_chunk_is_named_in_one_line_and_nothing_is_written(
+    tiny_store: Path,  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import shutil
+
+    from tests.conftest import assert_one_line_error, run_cli
+
+    source = tmp_path / "damaged.zarr"
+    shutil.copytree(tiny_store, source)
+    chunk = source / "cin" / "0.0.0"
+    chunk.write_bytes(chunk.read_bytes()[:100])  # truncated: blosc cannot decode it
+    out = tmp_path / "copy.zarr"
+    for chunks, said in (
+        ("time=12", "cannot decode chunk 0.0.0 of cin in the source (RuntimeError: "),
+        ("time=24", "a task of the run failed (RuntimeError: "),  # the read fused into the write
+    ):
+        args = ["apply", str(source), "--out", str(out), "--chunks", chunks, "--json"]
+        code, _, err = run_cli(args, capsys)
+        assert_one_line_error(code, err)
+        assert said in err, err
+        assert not out.exists() and leftovers(out) == []

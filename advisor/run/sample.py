@@ -29,6 +29,7 @@ import numpy as np
 
 from advisor.plan.codecs import ZarrFormat
 from advisor.plan.errors import AdvisorError
+from advisor.run.watch import settle
 from advisor.store.locations import Where, exists, is_store, location
 from advisor.store.objects import publishing_store
 from advisor.synth.fields import generate_block
@@ -367,13 +368,9 @@ def _compute(writes: list, advance: Callable[[], None]) -> None:
             if key in finals:
                 advance()
 
-        pool = ThreadPoolExecutor(os.cpu_count() or 1)  # on Ctrl-C, the running writes end
-        try:  # before the temporary copy is removed (the rest are cancelled)
-            with Callback(posttask=posttask):
-                dask.compute(*writes, scheduler="threads", pool=pool)
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-        return
+        with ThreadPoolExecutor(os.cpu_count() or 1) as pool, Callback(posttask=posttask):
+            dask.compute(*writes, scheduler="threads", pool=pool)  # on Ctrl-C, the writes
+        return  # queued end (the pool's exit waits) before the temporary copy is removed
     from distributed import as_completed
 
     logger.debug("choosing the distributed client at %s", client.scheduler.address)
@@ -382,10 +379,8 @@ def _compute(writes: list, advance: Callable[[], None]) -> None:
         for future in as_completed(futures):
             future.result()
             advance()
-    except BaseException:
-        from advisor.run.watch import settle  # the first failure stops the rest before the
-
-        settle(client, futures)  # temp goes, and the running writes end
+    except BaseException:  # the first failure stops the rest, the running writes end first
+        settle(client, futures)
         raise
 
 
