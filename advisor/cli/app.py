@@ -33,3 +33,6 @@ def _root(
         import os
 
         os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "critical")
+        # after a store stops answering, zarr's concurrent reads that failed besides the first
+        # log "Task exception was never retrieved": the command says it once
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL)

@@ -12,9 +12,23 @@ from advisor.cli.app import app
 from advisor.errors import AdvisorError
 from advisor.store.locations import close_clients
 
+INTERRUPTED = 130
+"""The exit code after Ctrl-C (128 + SIGINT, the shells' convention)."""
+
+INTERRUPTED_LINE = (
+    "advisor: interrupted: the write stopped and nothing was published (an existing output is "
+    "as it was, temporary copies removed); rerun the command to start again"
+)
+"""The one line on stderr after Ctrl-C (every writer publishes only complete outputs)."""
+
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def _interrupted() -> None:
+    print(INTERRUPTED_LINE, file=sys.stderr)
+    sys.exit(INTERRUPTED)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -25,6 +39,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             rv = app(args=args, prog_name="advisor", standalone_mode=False)
         finally:
             close_clients()
+    except KeyboardInterrupt:  # outside the command (typer turns one inside into its 130)
+        _interrupted()
     except typer.Abort:
         print("advisor: aborted", file=sys.stderr)
         sys.exit(130)
@@ -39,4 +55,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     except AdvisorError as exc:
         print(f"advisor: error: {_one_line(str(exc))}", file=sys.stderr)
         sys.exit(2)
+    if rv == INTERRUPTED:  # typer's return for a KeyboardInterrupt in the command (no command
+        _interrupted()  # returns 130): the cleanup ran as the exception unwound the writers
     sys.exit(rv if isinstance(rv, int) else 0)

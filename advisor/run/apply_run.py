@@ -27,10 +27,23 @@ from advisor.plan.units import human_readable_size
 from advisor.run.apply import build_output, open_sources
 from advisor.run.checksum import summary
 from advisor.run.verify import verify
-from advisor.run.watch import MemoryWatch, wait_with_progress
+from advisor.run.watch import (
+    MemoryWatch,
+    lost_scheduler_error,
+    scheduler_lost,
+    settle,
+    wait_with_progress,
+)
 from advisor.run.write import consolidate, write_with_digests
 from advisor.store.metadata import store_size
-from advisor.store.objects import HeldRoot, clear_target, discard, finish, open_writer
+from advisor.store.objects import (
+    HeldRoot,
+    clear_target,
+    discard,
+    finish,
+    open_writer,
+    write_lost,
+)
 from advisor.store.publish import move_into_place, new_token, remove, write_failed
 
 if TYPE_CHECKING:
@@ -192,6 +205,7 @@ def execute(
     import dask
 
     started = time.perf_counter()
+    scheduler = client.scheduler.address if client.scheduler else None  # for a lost one's line
     _check_workers_import(client)
     first = plans[0]
     ds = build_output(
@@ -246,16 +260,20 @@ def execute(
         verified = time.perf_counter()
     except BaseException as exc:
         if futures:
-            with contextlib.suppress(Exception):
-                client.cancel(futures)
+            settle(client, futures)  # no chunk write may land after the temp copy went
         for i, plan in enumerate(plans):
             if i in stores:
                 with contextlib.suppress(Exception):
                     discard(plan.out)  # type: ignore[arg-type]
             else:
                 remove(plan.temp)  # type: ignore[arg-type]
+        lost = [write_lost(exc, plans[i].out) for i in stores]  # type: ignore[arg-type]
+        if lost and lost[0] is not None:  # the object store stopped answering
+            raise lost[0] from None
         if isinstance(exc, OSError):  # a full disk, a lost mount: one line, nothing published
             raise write_failed(exc, plans[0].out) from None
+        if isinstance(exc, Exception) and scheduler_lost(client):
+            raise lost_scheduler_error(scheduler, plans[0].out) from None
         raise
     results = []
     for i, plan in enumerate(plans):

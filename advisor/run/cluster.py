@@ -98,6 +98,9 @@ def dask_client(
     kind: ClusterKind = "remote" if address else "local"
     logger.debug("choosing a %s cluster", kind)
     if address:
+        if logging.getLogger("distributed").level >= logging.CRITICAL:  # quiet (not -v): the
+            # client's own "failed to reconnect" too, a lost scheduler is the command's one line
+            logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
         try:
             client = Client(address, timeout=timeout)
         except (OSError, TimeoutError) as exc:

@@ -21,6 +21,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
@@ -28,6 +29,7 @@ import numpy as np
 
 from advisor.plan.codecs import ZarrFormat
 from advisor.plan.errors import AdvisorError
+from advisor.run.watch import settle
 from advisor.store.locations import Where, exists, is_store, location
 from advisor.store.objects import publishing_store
 from advisor.synth.fields import generate_block
@@ -366,9 +368,9 @@ def _compute(writes: list, advance: Callable[[], None]) -> None:
             if key in finals:
                 advance()
 
-        with Callback(posttask=posttask):
-            dask.compute(*writes, scheduler="threads")
-        return
+        with ThreadPoolExecutor(os.cpu_count() or 1) as pool, Callback(posttask=posttask):
+            dask.compute(*writes, scheduler="threads", pool=pool)  # on Ctrl-C, the writes
+        return  # queued end (the pool's exit waits) before the temporary copy is removed
     from distributed import as_completed
 
     logger.debug("choosing the distributed client at %s", client.scheduler.address)
@@ -377,8 +379,8 @@ def _compute(writes: list, advance: Callable[[], None]) -> None:
         for future in as_completed(futures):
             future.result()
             advance()
-    except BaseException:
-        client.cancel(futures)  # the first failure stops the rest before the temp goes
+    except BaseException:  # the first failure stops the rest, the running writes end first
+        settle(client, futures)
         raise
 
 

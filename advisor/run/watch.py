@@ -4,11 +4,16 @@ and a progress bar of the tasks.
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
+from advisor.plan.errors import AdvisorError
+
 if TYPE_CHECKING:
     from distributed import Client, Future
+
+logger = logging.getLogger(__name__)
 
 SAMPLE_INTERVAL = 0.5
 """Seconds between samples of the workers' resident memory."""
@@ -50,7 +55,10 @@ class MemoryWatch:
         return {addr: v for addr, v in replies.items() if isinstance(v, int)}
 
     def _workers(self) -> dict[str, str]:
-        workers = self.client.scheduler_info(n_workers=-1)["workers"]
+        try:
+            workers = self.client.scheduler_info(n_workers=-1).get("workers", {})
+        except Exception:  # the scheduler is gone: the run's own error says so
+            return {}
         return {addr: str(w.get("name", addr)) for addr, w in workers.items()}
 
     def _sample(self) -> None:
@@ -138,7 +146,101 @@ def wait_with_progress(futures: list[Future], label: str, show: bool) -> int:
         for done in as_completed(futures):
             if done.status == "error":  # stop the rest at once, then say why (the first only)
                 done.client.cancel([f for f in futures if f is not done])
+                damaged = _damaged_chunk(done)
+                if damaged is not None:
+                    raise damaged from None
                 done.result()  # raises the task's exception
         wait(futures)
         feed.join(timeout=2)  # the last update
     return counts["all"]
+
+
+SETTLE_SECONDS = 10.0
+"""How long a failed or interrupted run waits for the workers' running tasks to end."""
+
+
+def _executing() -> int:
+    from distributed import get_worker
+
+    return get_worker().state.executing_count
+
+
+def settle(client: Client, futures: list[Future], timeout: float = SETTLE_SECONDS) -> None:
+    """Cancel ``futures`` and wait (at most ``timeout`` s) until no worker runs a task.
+
+    A cancelled task that is running finishes on its worker: a chunk write
+    would recreate the temporary copy the cleanup removes. A cluster that
+    cannot answer (the scheduler lost) is not waited for.
+    """
+    import time
+
+    deadline = time.monotonic() + timeout
+    try:
+        client.cancel(futures)
+        idle = 0  # polls in a row with nothing running: a task the worker had queued when
+        while time.monotonic() < deadline and idle < 4:  # the cancel came may start after it
+            busy = client.run(_executing, on_error="return")
+            idle = 0 if any(isinstance(n, int) and n > 0 for n in busy.values()) else idle + 1
+            time.sleep(0.05)
+    except BaseException:  # a lost scheduler, a second Ctrl-C: clean up what can be
+        return
+
+
+def scheduler_lost(client: Client) -> bool:
+    """Whether ``client`` lost its scheduler (it gave up reconnecting, or is still trying)."""
+    return client.status not in ("running", "newly-created")
+
+
+def lost_scheduler_error(address: str | None, target: object) -> AdvisorError:
+    """The one line after the scheduler at ``address`` went away mid-run; nothing of ``target``
+    was published.
+
+    Examples
+    --------
+    >>> str(lost_scheduler_error(None, "/data/out.zarr"))  # doctest: +NORMALIZE_WHITESPACE
+    'lost the Dask scheduler mid-run: the write stopped and nothing was published (an old
+    /data/out.zarr is as it was, the temporary copy removed); check the scheduler and rerun
+    the command'
+    """
+    at = f" at {address}" if address else ""
+    return AdvisorError(
+        f"lost the Dask scheduler{at} mid-run: the write stopped and nothing was published "
+        f"(an old {target} is as it was, the temporary copy removed); check the scheduler "
+        "and rerun the command"
+    )
+
+
+_NOT_DATA = ("botocore", "aiobotocore", "aiohttp", "urllib3", "distributed", "advisor")
+"""Libraries whose exceptions are a fault of the service or the run, not of a chunk's bytes."""
+
+
+def _blame(dask_scheduler: Any, key: object) -> object:
+    task = dask_scheduler.tasks.get(key)
+    blamed = task.exception_blame if task is not None else None
+    return blamed.key if blamed is not None else None
+
+
+def _damaged_chunk(future: Future) -> AdvisorError | None:
+    """One line naming the array and chunk when ``future`` failed decoding a source chunk
+    (the task to blame reads a source: ``open_dataset-VAR-token`` at a block), else None."""
+    exc = future.exception()
+    if isinstance(exc, OSError) or type(exc).__module__.split(".")[0] in _NOT_DATA:
+        return None
+    try:
+        key = future.client.run_on_scheduler(_blame, key=future.key)
+    except Exception:
+        key = None
+    said = f"{type(exc).__name__}: {exc}"
+    name, *index = key if isinstance(key, tuple) and isinstance(key[0], str) else ("", ())
+    if not name.startswith("open_dataset-") or name.count("-") < 2:  # a read fused into the
+        logger.debug("task %s failed", key, exc_info=exc)  # write (no rechunk): no chunk key
+        return AdvisorError(
+            f"a task of the run failed ({said}): nothing was published; a damaged source chunk "
+            "is the usual cause: check the sources (-v logs the task), then rerun"
+        )
+    array = name.split("-", 1)[1].rsplit("-", 1)[0]
+    chunk = ".".join(str(i) for i in index)
+    return AdvisorError(
+        f"cannot decode chunk {chunk} of {array} in the source ({said}): "
+        "the chunk is damaged; nothing was published; restore the source store, then rerun"
+    )

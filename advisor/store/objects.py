@@ -122,6 +122,34 @@ def discard(url: Url) -> None:
         fs.rm(marker(url).key)
 
 
+def write_lost(exc: BaseException, url: Url) -> AdvisorError | None:
+    """The one line when the object store at ``url`` stopped answering mid-write (a
+    connection error or timeout of the S3 client or its HTTP layer), else None.
+
+    Examples
+    --------
+    >>> print(write_lost(ConnectionRefusedError(111, "refused"), Url.make("s3", "b/c.zarr")))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    cannot reach s3://b/c.zarr mid-write (ConnectionRefusedError): the write stopped and nothing
+    was published (the top-level metadata goes last); rerun the command once the store answers:
+    it removes this run's objects by their marker s3://b/c.zarr.advisor-writing
+    >>> write_lost(ValueError("bad"), Url.make("s3", "b/c.zarr")) is None
+    True
+    """
+    lib = type(exc).__module__.split(".")[0]
+    if not isinstance(exc, ConnectionError | TimeoutError) and lib not in _CLIENT_LIBS:
+        return None
+    return AdvisorError(
+        f"cannot reach {url} mid-write ({type(exc).__name__}): the write stopped and nothing "
+        "was published (the top-level metadata goes last); rerun the command once the store "
+        f"answers: it removes this run's objects by their marker {marker(url)}"
+    )
+
+
+_CLIENT_LIBS = frozenset({"botocore", "aiobotocore", "aiohttp", "urllib3"})
+"""The S3 client's libraries: their exceptions during a write are the store not answering."""
+
+
 @contextlib.contextmanager
 def publishing_store(
     target: Where, *, overwrite: bool, token: str | None = None
