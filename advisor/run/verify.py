@@ -15,6 +15,7 @@ from advisor.plan.errors import AdvisorError
 from advisor.plan.location import Url
 from advisor.run.checksum import digests
 from advisor.run.watch import wait_with_progress
+from advisor.store.chunk_headers import check_blosc_headers
 from advisor.store.encoding import compressors
 from advisor.store.locations import zarr_store
 
@@ -66,6 +67,8 @@ def verify(
                 f"verification failed: the stored {var} differs from the computed one "
                 f"{_first_difference(plan, step, want, have)}; {plan.out} was not touched"
             )
+    # the shuffle and typesize in effect, read from the stored Blosc headers
+    check_blosc_headers(group.store, plan.variables, plan.codec)
     return tasks
 
 
