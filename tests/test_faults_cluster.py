@@ -10,6 +10,7 @@ the tests that share it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -51,6 +52,7 @@ class Cluster:
             stdout=(logs / "scheduler.log").open("w"),
             stderr=subprocess.STDOUT,
             env=self.env,
+            start_new_session=True,
         )
         self.procs = [self.scheduler]
         _wait_for_port(port, self.scheduler)
@@ -68,6 +70,7 @@ class Cluster:
             stdout=(logs / "worker.log").open("w"),
             stderr=subprocess.STDOUT,
             env=self.env,
+            start_new_session=True,
         )
         self.procs.append(self.nanny)
 
@@ -82,15 +85,13 @@ class Cluster:
         raise AssertionError("the nanny started no worker process")
 
     def close(self) -> None:
+        """SIGKILL each process group (the nanny's with its worker): the test is over, nothing
+        of theirs is kept, and a graceful shutdown takes seconds."""
         for proc in reversed(self.procs):
-            if proc.poll() is None:
-                proc.terminate()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
         for proc in self.procs:
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            proc.wait(timeout=20)
 
 
 @pytest.fixture()
