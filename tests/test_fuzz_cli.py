@@ -172,7 +172,7 @@ def command_args(draw: st.DrawFn) -> list[str]:
     return args
 
 
-@settings(FUZZ, max_examples=150)
+@settings(FUZZ, max_examples=100)
 @given(args=command_args())
 def test_fuzz_commands(
     args: list[str], capsys: pytest.CaptureFixture[str], clean_tree: object
