@@ -103,6 +103,11 @@ def dask_client(
             logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
         try:
             client = Client(address, timeout=timeout)
+        except ValueError as exc:  # distributed's parser: no port, bad scheme, ...
+            raise AdvisorError(
+                f"{address!r} is not a Dask scheduler address ({exc}): "
+                "give one like tcp://127.0.0.1:8786"
+            ) from None
         except (OSError, TimeoutError) as exc:
             raise AdvisorError(
                 f"cannot reach the Dask scheduler at {address!r} ({type(exc).__name__}): "
