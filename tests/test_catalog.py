@@ -169,3 +169,69 @@ def _one_sample_entry(folder: Path, sample: str) -> Path:
         f"    args: {{urlpath: '{{{{ CATALOG_DIR }}}}/data/era5_{year}.zarr', consolidated: true}}\n"
     )
     return catalog
+
+
+# ------------------------------------------------- catalogs that name code are refused
+ENTRY = "  e:\n    driver: zarr\n    args: {urlpath: '{{ CATALOG_DIR }}/e.zarr'}\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        # intake imports the class a driver names
+        ("sources:\n  e:\n    driver: sentinel_mod.Source\n", "driver 'sentinel_mod.Source'"),
+        ("sources:\n  e:\n    args: {urlpath: x}\n", "driver None"),
+        # YAML builds the object the tag names
+        ("sources: !!python/object/apply:sentinel_mod.boom []\n", "not plain YAML data"),
+        # a plugins section imports its modules; intake 2 readers name classes
+        (f"plugins:\n  source:\n    - module: sentinel_mod\nsources:\n{ENTRY}", "'plugins'"),
+        (f"sources:\n{ENTRY}    cls: sentinel_mod.Source\n", "names code at"),
+        (f"sources:\n{ENTRY}    metadata: {{reader: sentinel_mod.R}}\n", "names code at"),
+        # intake templates run shell commands and read the environment
+        (
+            "sources:\n  e:\n    driver: zarr\n    args: {urlpath: '{{ shell(\"touch x\") }}'}\n",
+            "template",
+        ),
+        (
+            "sources:\n  e:\n    driver: zarr\n    args: {urlpath: '{{ env(\"HOME\") }}'}\n",
+            "template",
+        ),
+        ("- a list\n", "no `sources:` mapping"),
+    ],
+)
+def test_a_catalog_naming_code_is_refused_in_one_line(tmp_path: Path, text: str, said: str) -> None:
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(text)
+    with pytest.raises(AdvisorError, match=re.escape(said)) as info:
+        entry_names(catalog)
+    assert "\n" not in str(info.value) and "zarr" in str(info.value)
+
+
+def test_a_refused_catalog_imports_nothing(tmp_path: Path) -> None:
+    """The module the catalog names would leave a file if it were imported: none is left."""
+    import subprocess
+    import sys
+
+    (tmp_path / "sentinel_mod.py").write_text(
+        "from pathlib import Path\nPath(__file__).with_name('imported').write_text('yes')\n"
+        "class Source: pass\n"
+    )
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text("sources:\n  e:\n    driver: sentinel_mod.Source\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "advisor", "recommend", "e", "--catalog", str(catalog)],
+        cwd=tmp_path,
+        env={**__import__("os").environ, "PYTHONPATH": f"{tmp_path}:{Path(__file__).parents[1]}"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2 and "driver 'sentinel_mod.Source'" in proc.stderr
+    assert not (tmp_path / "imported").exists()
+
+
+def test_the_project_catalog_passes_the_check() -> None:
+    from advisor.store.catalog_check import check_catalog
+
+    check_catalog(PROJECT_CATALOG)  # raises on anything but data entries
+    assert "era5_2019" in entry_names(PROJECT_CATALOG)

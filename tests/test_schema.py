@@ -225,7 +225,7 @@ def test_schema_from_dataset_with_user_dims_and_2d() -> None:
 
 
 def test_load_schema_missing_source_is_one_error(tmp_path: Path) -> None:
-    with pytest.raises(AdvisorError, match="no Zarr store or catalog entry named 'nope'"):
+    with pytest.raises(AdvisorError, match="no Zarr store named 'nope', and no catalog at"):
         load_schema("nope", catalog=tmp_path / "missing.yaml")
 
 

@@ -9,7 +9,7 @@ import typer
 
 from advisor.cli.app import app
 from advisor.cli.options import Anon, Json, Scheduler, StorageOption
-from advisor.cli.output import emit
+from advisor.cli.output import emit, print_rows
 
 if TYPE_CHECKING:
     from advisor.api.append import AppendOutcome
@@ -81,13 +81,6 @@ def append_command(
 
 
 def _show(outcome: AppendOutcome, title: str) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    rows = outcome.plan.rows() + ([] if outcome.result is None else outcome.result.rows())
-    table = Table(title=title, show_header=False, title_justify="left")
-    table.add_column(style="bold", overflow="fold")
-    table.add_column(overflow="fold")
-    for label, value in rows:
-        table.add_row(label, value)
-    Console(soft_wrap=False).print(table)
+    print_rows(
+        outcome.plan.rows() + ([] if outcome.result is None else outcome.result.rows()), title
+    )

@@ -20,6 +20,7 @@ from advisor.cli.options import (
     Scheduler,
     StorageOption,
 )
+from advisor.cli.output import print_rows
 
 if TYPE_CHECKING:
     from advisor.api.apply import ApplyOutcome
@@ -106,7 +107,7 @@ def apply_command(
         _warn_leftovers(outcome.leftovers)
         if not as_json:
             for plan in outcome.plans:
-                _print_table(plan.rows(), "advisor apply: plan")
+                print_rows(plan.rows(), "advisor apply: plan")
 
     outcome = apply(
         sources,
@@ -152,16 +153,4 @@ def _show(outcome: ApplyOutcome, title: str, as_json: bool) -> None:
         return
     for i, plan in enumerate(outcome.plans):
         rows = plan.rows() if outcome.results is None else outcome.results[i].rows()
-        _print_table(rows, title)
-
-
-def _print_table(rows: list[tuple[str, str]], title: str) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=title, show_header=False, title_justify="left")
-    table.add_column(style="bold", overflow="fold")
-    table.add_column(overflow="fold")
-    for label, value in rows:
-        table.add_row(label, value)
-    Console(soft_wrap=False).print(table)
+        print_rows(rows, title)

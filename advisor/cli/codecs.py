@@ -8,7 +8,7 @@ import typer
 
 from advisor.cli.app import app
 from advisor.cli.options import Json, Profile
-from advisor.cli.output import emit
+from advisor.cli.output import emit, inert
 from advisor.plan.errors import AdvisorError
 
 if TYPE_CHECKING:
@@ -75,12 +75,12 @@ def _show(advice: CodecsAdvice) -> None:
     reading = sum(v.read_seconds for v in advice.variables.values())
     shape = ", ".join(f"{d}={n}" for d, n in advice.chunks.items())
     console.print(
-        f"[bold]{advice.source}[/bold]: {advice.chunks_per_variable} chunks of {shape} per "
+        f"[bold]{inert(advice.source)}[/bold]: {advice.chunks_per_variable} chunks of {inert(shape)} per "
         f"variable, time starts spread over the year, space at random; budget "
         f"{advice.budget:g} s, took {advice.seconds:.1f} s ({reading:.1f} s reading the sample)"
     )
     for name, v in advice.variables.items():
-        table = Table(title=f"{name} ({v.kind}, {v.decision})")
+        table = Table(title=f"{inert(name)} ({v.kind}, {v.decision})")
         for column in ("codec", "ratio (95% CI)", "encode MB/s", "decode MB/s", "objective s", ""):
             table.add_column(column)
         front = set(v.pareto)

@@ -9,6 +9,7 @@ import typer
 
 from advisor.cli import commands  # noqa: F401  (registers every command)
 from advisor.cli.app import app
+from advisor.cli.output import visible
 from advisor.errors import AdvisorError
 from advisor.store.locations import close_clients
 
@@ -23,7 +24,8 @@ INTERRUPTED_LINE = (
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    """The message on one line, control characters a user typed written as escapes."""
+    return visible(" ".join(text.split()))
 
 
 def _interrupted() -> None:

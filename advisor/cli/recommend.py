@@ -9,7 +9,7 @@ import typer
 
 from advisor.cli.app import app
 from advisor.cli.options import Anon, Json, MaxSize, MinSize, Profile, StorageOption
-from advisor.cli.output import emit
+from advisor.cli.output import emit, inert
 from advisor.plan.errors import AdvisorError
 
 if TYPE_CHECKING:
@@ -137,7 +137,9 @@ def _show(rec: Recommendation, zarr_format: int, options: dict[str, Any]) -> Non
     console = Console(highlight=False)
     schema = rec.schema
     shape = ", ".join(f"{d}={n}" for d, n in zip(schema.dims, schema.shape, strict=True))
-    console.print(f"[bold]{schema.name}[/bold]: {shape} {schema.dtype} ({size(schema.nbytes)})")
+    console.print(
+        f"[bold]{inert(schema.name)}[/bold]: {inert(shape)} {schema.dtype} ({size(schema.nbytes)})"
+    )
     chunks = ", ".join(f"{d}={c}" for d, c in rec.chunks.items())
     console.print(
         f"[bold green]recommended chunks[/bold green]: {chunks}  "
@@ -200,7 +202,7 @@ def _show(rec: Recommendation, zarr_format: int, options: dict[str, Any]) -> Non
     for advice in rec.appends:
         console.print(f"[bold]append strategy[/bold]: {advice.sentence()}")
     for note in rec.notes:
-        console.print(f"[yellow]note[/yellow]: {note}")
+        console.print(f"[yellow]note[/yellow]: {inert(note)}")
     console.print(f"[bold]paste-ready (zarr format {zarr_format}, {rec.codec.label})[/bold]:")
     typer.echo(rec.encoding(zarr_format, options))  # type: ignore[arg-type]
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from advisor.plan.errors import AdvisorError
 from advisor.plan.location import split_url
+from advisor.store.catalog_check import check_catalog
 from advisor.store.locations import Where, exists, location
 
 if TYPE_CHECKING:
@@ -71,13 +72,14 @@ def default_catalog() -> Path:
 
 
 def _open(catalog: str | Path | None):
-    import intake
-
     path = Path(catalog) if catalog is not None else default_catalog()
     if not path.is_file():
         raise AdvisorError(
             f"no catalog at {path}: pass --catalog PATH or set {CATALOG_ENV} to an intake catalog file"
         )
+    check_catalog(path)  # data entries only, before intake imports anything a catalog names
+    import intake
+
     try:
         return intake.open_catalog(str(path))
     except Exception as exc:  # intake raises many types for a malformed file

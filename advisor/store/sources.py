@@ -83,11 +83,11 @@ def resolve_source(
 
     Examples
     --------
-    >>> resolve_source("nope", "/no/catalog.yaml")
+    >>> resolve_source("nope")
     Traceback (most recent call last):
     ...
-    advisor.plan.errors.AdvisorError: no Zarr store or catalog entry named 'nope': give a Zarr \
-store path or a catalog entry name
+    advisor.plan.errors.AdvisorError: no Zarr store or catalog entry named 'nope' (the catalog \
+has era5_2019, ...): give a Zarr store path or a catalog entry name
     """
     where = location(name, "SOURCE", storage_options)
     if isinstance(where, Url):
@@ -109,8 +109,8 @@ store path or a catalog entry name
         return path.resolve()
     try:
         names = entry_names(catalog)
-    except AdvisorError:
-        names = []
+    except AdvisorError as exc:  # the catalog cannot be read: say why, not only "no entry"
+        raise AdvisorError(f"no Zarr store named {name!r}, and {exc}") from None
     if name not in names:
         known = f" (the catalog has {', '.join(names)})" if names else ""
         raise AdvisorError(
