@@ -117,6 +117,11 @@ def _time_axis(ds: xr.Dataset, dim: str | None) -> tuple[float | None, str | Non
 def _current_chunks(var: xr.DataArray) -> tuple[int, ...] | None:
     chunks = var.encoding.get("chunks")
     if chunks:
+        if len(chunks) != var.ndim or any(int(c) < 1 for c in chunks):
+            raise AdvisorError(
+                f"array {var.name} is stored in chunks {tuple(chunks)} for dims {var.dims}: its "
+                "metadata is damaged (every chunk length must be at least 1); repair or rewrite it"
+            )
         return tuple(int(c) for c in chunks)
     if var.chunks:
         return tuple(max(c) for c in var.chunks)

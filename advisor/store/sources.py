@@ -162,9 +162,43 @@ def open_store(path: str | Where | Store, *, chunks: Mapping[str, int] | None = 
     except _REACH_ERRORS as exc:
         raise unreachable(where, exc) from None
     except Exception as exc:  # zarr and xarray raise many types for a non-store
+        name = _broken_array(store) if "store" in locals() else None
+        what = f": array {name!r} does not open" if name else ""
         raise AdvisorError(
-            f"cannot open {where} as a Zarr store ({type(exc).__name__}: {exc})"
+            f"cannot open {where} as a Zarr store{what} ({type(exc).__name__}: {exc})"
         ) from None
+
+
+ABSURD_LENGTH = 2**48
+"""A dimension longer than this (2.8e14 steps) is damaged metadata, not data."""
+
+
+def _broken_array(store: Any) -> str | None:
+    """The first array of ``store`` whose own metadata does not open in zarr, if one does not."""
+    import zarr
+    from zarr.core.sync import sync
+
+    if isinstance(store, str):
+        store = zarr.storage.LocalStore(store, read_only=True)
+
+    async def keys() -> list[str]:
+        return [key async for key in store.list()]
+
+    try:
+        found = sync(keys())
+    except Exception:
+        return None
+    for key in sorted(found):
+        folder, _, leaf = key.rpartition("/")
+        if not folder or leaf not in (".zarray", "zarr.json"):
+            continue
+        try:
+            array = zarr.open_array(store, path=folder, mode="r")
+        except Exception:
+            return folder
+        if any(n > ABSURD_LENGTH for n in array.shape) or any(c < 1 for c in array.chunks):
+            return folder
+    return None
 
 
 def open_sources(paths: Sequence[Where]) -> xr.Dataset:
