@@ -97,7 +97,7 @@ def parse_dtype(text: str) -> tuple[str, int]:
 
     try:
         dtype = np.dtype(text.strip())
-    except TypeError:
+    except (TypeError, ValueError, SyntaxError):  # numpy parses some strings as struct formats
         dtype = None
     if dtype is None or dtype.kind not in "biufc" or dtype.itemsize < 1:
         raise AdvisorError(

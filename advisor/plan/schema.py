@@ -83,6 +83,21 @@ _UNITS: dict[str, Role] = {
 }
 
 
+def _whole(value: object, what: str) -> int:
+    """``value`` as an int, refused in one line unless it is a whole number.
+
+    >>> _whole(4.0, "item size")
+    4
+    """
+    try:
+        number = float(value)  # type: ignore[arg-type]
+        if number != int(number):
+            raise ValueError
+        return int(number) if not isinstance(value, int) else value
+    except (TypeError, ValueError, OverflowError):
+        raise AdvisorError(f"{what} {value!r} is not a whole number") from None
+
+
 @dataclass(frozen=True, slots=True)
 class Schema:
     """The metadata the advisor plans from; no data.
@@ -133,7 +148,8 @@ class Schema:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "dims", tuple(str(d) for d in self.dims))
-        object.__setattr__(self, "shape", tuple(int(n) for n in self.shape))
+        object.__setattr__(self, "shape", tuple(_whole(n, "dimension size") for n in self.shape))
+        object.__setattr__(self, "itemsize", _whole(self.itemsize, "item size"))
         if not self.dims:
             raise AdvisorError("the array has no dimensions: give at least one, e.g. time=8760")
         if len(self.dims) != len(self.shape):
