@@ -598,3 +598,23 @@ def test_the_page_writes_seconds_with_the_projects_one_formatter() -> None:
     assert "<td class='num'>1.58 min</td>" in save_table_html(saves)
     reads = AccessTable(("source",), ("map",), {("source", "map"): 7200.0}, {})
     assert format_seconds(7200.0) == "2 h" and ">2 h<" in access_heatmap(reads)
+
+
+@needs_fixture
+def test_markup_in_asv_parameter_strings_shows_as_text(tmp_path: Path, catalog_copy: Path) -> None:
+    """A parameter value of the asv results (here a codec name) holding markup is escaped."""
+    results = tmp_path / "results"
+    shutil.copytree(FIXTURE, results)
+    hostile = "<img src=x onerror=alert(3)>"
+    for path in results.glob("*/*.json"):
+        if path.name != "machine.json":
+            text = path.read_text().replace(
+                "'blosc:lz4:1:shuffle'", json.dumps(f"'{hostile}'")[1:-1]
+            )
+            path.write_text(text)
+    report = build_report(results, catalog_copy)
+    html = render_report(report)
+    page = assert_self_contained(html)
+    assert all(attrs.get("onerror") is None for _, attrs in page.tags)
+    assert "&lt;img src=x onerror=alert(3)&gt;" in html
+    assert hostile in page.plain
