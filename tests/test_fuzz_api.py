@@ -17,7 +17,7 @@ from advisor.plan.patterns import parse_pattern
 from advisor.plan.schema import Schema
 from tests.fuzz_strategies import hostile, patterns
 
-API = settings(derandomize=True, database=None, deadline=None, max_examples=60)
+API = settings(derandomize=True, database=None, deadline=None, max_examples=40)
 
 numbers = st.one_of(
     st.integers(min_value=-(2**70), max_value=2**70),

@@ -149,7 +149,7 @@ def recommend_args(draw: st.DrawFn) -> list[str]:
     return args
 
 
-@settings(FUZZ, max_examples=120)
+@settings(FUZZ, max_examples=150)
 @given(args=recommend_args())
 def test_fuzz_recommend(
     args: list[str], capsys: pytest.CaptureFixture[str], clean_tree: object
@@ -172,7 +172,7 @@ def command_args(draw: st.DrawFn) -> list[str]:
     return args
 
 
-@settings(FUZZ, max_examples=100)
+@settings(FUZZ, max_examples=75)
 @given(args=command_args())
 def test_fuzz_commands(
     args: list[str], capsys: pytest.CaptureFixture[str], clean_tree: object

@@ -82,6 +82,10 @@ published (an old /data/out.zarr is as it was); free some space, or write elsewh
     )
 
 
+DRAIN_SECONDS = 5.0
+"""How long a failed or interrupted publication waits for zarr's pending writes to end."""
+
+
 def new_token() -> str:
     """A fresh random token for one run's temporary names."""
     return uuid.uuid4().hex[:12]
@@ -180,8 +184,38 @@ def publishing(target: Path, *, overwrite: bool, token: str | None = None) -> It
     try:
         yield temp
         move_into_place(temp, target, overwrite=overwrite, aside=aside_path(target, token))
+    except BaseException:
+        drain_zarr_io()  # a write still pending there would recreate the temporary copy
+        raise
     finally:
         remove(temp)
+
+
+def drain_zarr_io(timeout: float = DRAIN_SECONDS) -> None:
+    """Wait (at most ``timeout`` s) until zarr's I/O event loop runs no task of its own.
+
+    A Ctrl-C stops the thread that waits on zarr, not zarr's I/O thread: the
+    metadata and chunk writes it has started go on, and one that lands after
+    the cleanup recreates the temporary copy. Nothing to wait for when zarr
+    has not been imported or has no loop running.
+    """
+    import asyncio
+    import sys
+
+    sync = sys.modules.get("zarr.core.sync")
+    loop = getattr(sync, "loop", [None])[0] if sync is not None else None
+    if loop is None or not loop.is_running():
+        return
+
+    async def others_done() -> None:
+        me = asyncio.current_task()
+        while pending := [t for t in asyncio.all_tasks() if t is not me and not t.done()]:
+            await asyncio.wait(pending, timeout=0.05)
+
+    future = asyncio.run_coroutine_threadsafe(others_done(), loop)
+    with contextlib.suppress(Exception):
+        future.result(timeout)
+    future.cancel()
 
 
 def write_text(target: Path, text: str, *, what: str, hint: str) -> Path:
