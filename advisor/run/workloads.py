@@ -26,7 +26,6 @@ from advisor.store.sources import open_store
 if TYPE_CHECKING:
     import numpy as np
     import xarray as xr
-    from dask.delayed import Delayed
     from zarr.abc.store import Store
 
     from advisor.plan.codecs import CodecSpec, ZarrFormat
@@ -203,23 +202,19 @@ def save(
     codec: CodecSpec,
     zarr_format: ZarrFormat = 3,
     shards: Mapping[str, int] | None = None,
-    compute: bool = True,
-) -> Delayed | None:
+) -> None:
     """Rechunk ``ds`` to ``chunks`` and write it to a new store with ``codec`` and consolidated metadata.
 
     The workflow's save step: ``ds.chunk(chunks).to_zarr(path, encoding=..., consolidated=True)``.
     The Dask chunks are the write chunks (or the shards, when given) so no
-    two tasks write into the same stored object. With ``compute=False`` only
-    the metadata is written and the returned ``Delayed`` writes the data.
+    two tasks write into the same stored object. (``advisor apply`` writes with
+    :func:`advisor.run.write.write_with_digests`, one task per block with its digest.)
     """
     out, encoding = for_saving(ds, chunks, codec, zarr_format, shards)
     options: dict[str, Any] = {"encoding": encoding, "consolidated": True}
     if isinstance(path, Url | Path):
         path = zarr_store(path, read_only=False)
-    if not compute:
-        return out.to_zarr(path, mode="w-", zarr_format=zarr_format, compute=False, **options)
     out.to_zarr(path, mode="w-", zarr_format=zarr_format, **options)
-    return None
 
 
 def draw_accesses(
