@@ -8,12 +8,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor.plan.codecs import CodecSpec
+from advisor.plan.engine import Engine, merge_engine_speeds, parse_engine
+from advisor.plan.errors import AdvisorError
 from advisor.plan.fit import Calibration
 from advisor.run.calibrate import CODECS, HOURS, check_calibration
 from advisor.run.calibrate import calibrate as measure
-from advisor.run.cluster import dask_client
+from advisor.run.engines import computing_on, engine_used
 from advisor.run.scratch import check_store
-from advisor.store.profiles import calibration_path, save_profile
+from advisor.store.profiles import calibration_path, load_profile, save_profile
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -29,6 +31,7 @@ def calibrate(
     codecs: Sequence[str] = CODECS,
     client: Client | None = None,
     scheduler: str | None = None,
+    engine: Engine | str | None = None,
     quiet: bool = False,
     progress: Callable[[str], None] | None = None,
     storage_options: Mapping[str, Any] | None = None,
@@ -54,9 +57,12 @@ def calibrate(
     repeats, hours, codecs
         Timed accesses per measurement, hours of the sample written (24 to 8760) and the
         codecs whose speeds are measured.
-    client, scheduler
+    client, scheduler, engine
         Compute on ``client``, else on the scheduler at ``scheduler`` (or
-        ``ADVISOR_SCHEDULER``), else on a new LocalCluster sized to this machine.
+        ``ADVISOR_SCHEDULER``), else on ``engine``: ``threads`` (dask's threaded scheduler
+        in this process) or ``processes`` (the default: a new LocalCluster sized to this
+        machine). The scans' constants are that engine's; the saved profile keeps those it
+        measured before for other engines (:attr:`StorageProfile.engine_speeds`).
     quiet, progress
         Do not announce the cluster; ``progress`` receives a line before measuring.
     storage_options
@@ -65,17 +71,25 @@ def calibrate(
     Bad options (and a profile path that is a folder) are refused before any cluster starts.
     """
     check_calibration(repeats, hours)
+    asked = parse_engine(engine) if engine is not None else None
+    engine_used(asked, scheduler, client)  # a contradiction is refused before anything runs
     for codec in codecs:
         CodecSpec.parse(codec)
     target = calibration_path(profile) if save else None
     where = check_store(store, storage_options)
     if progress is not None:
         progress(f"calibrating on {where or 'a temporary folder on the local disk'}")
-    if client is not None:
-        result = measure(where, client, repeats=repeats, codecs=codecs, hours=hours)
-    else:
-        with dask_client(scheduler, quiet=quiet) as started:
-            result = measure(where, started, repeats=repeats, codecs=codecs, hours=hours)
+    with computing_on(asked, scheduler, client=client, quiet=quiet) as (used, on):
+        result = measure(where, on, repeats=repeats, codecs=codecs, hours=hours, engine=used)
     if target is None:
         return result
-    return dataclasses.replace(result, saved_to=str(save_profile(result.profile, target)))
+    fitted = result.profile
+    if target.is_file():  # the engines measured before, kept
+        try:
+            before = load_profile(str(target)).engine_speeds
+        except AdvisorError:
+            before = ()
+        speeds = merge_engine_speeds(fitted.engine_speeds, before)
+        fitted = dataclasses.replace(fitted, engine_speeds=speeds)
+    saved = save_profile(fitted, target)
+    return dataclasses.replace(result, profile=fitted, saved_to=str(saved))

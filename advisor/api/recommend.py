@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from advisor.plan.candidates import MAX_CANDIDATES
 from advisor.plan.codecs import DEFAULT_CODEC, CodecSpec
+from advisor.plan.engine import parse_engine
+from advisor.plan.errors import AdvisorError
 from advisor.plan.patterns import Pattern
 from advisor.plan.policy import recommend as policy
 from advisor.plan.policy.band import MAX_SIZE, MIN_SIZE, SAFETY
@@ -55,6 +57,8 @@ def recommend(
     put_price: float | None = None,
     storage_options: Mapping[str, Any] | None = None,
     generate: bool = False,
+    engine: str | None = None,
+    scheduler: str | None = None,
 ) -> Recommendation:
     """Recommend a chunk shape for ``source`` read by ``patterns``.
 
@@ -82,6 +86,10 @@ def recommend(
         naming the command that makes it).
     get_price, put_price
         US dollars per 1,000 GETs and PUTs on an object store (default: S3's list prices).
+    engine, scheduler
+        The Dask engine the reductions are priced for (``threads``, ``processes``,
+        ``scheduler``; :mod:`advisor.plan.engine`). With ``scheduler`` (an address) the engine
+        is ``scheduler`` and its threads are the cluster's, as its scheduler reports them.
 
     The other parameters are those of :func:`advisor.plan.policy.recommend.recommend`.
 
@@ -100,6 +108,18 @@ def recommend(
     if time_start:
         schema = dataclasses.replace(schema, time_start=time_start)
     prof, origin = resolve_profile(profile)
+    asked = parse_engine(engine) if engine is not None else None
+    if scheduler:
+        if asked not in (None, "scheduler"):
+            raise AdvisorError(
+                f"--engine {asked} with --scheduler: a cluster reached by address is "
+                "--engine scheduler; drop one of them"
+            )
+        asked = "scheduler"
+        if threads_per_worker is None:
+            from advisor.run.cluster import describe_cluster
+
+            threads_per_worker = int(describe_cluster(scheduler, quiet=True)["threads"]) or None
     if reads is None:
         from advisor.store.zarr_reads import reads_for
 
@@ -122,6 +142,7 @@ def recommend(
         reads=reads,
         get_price=get_price,
         put_price=put_price,
+        engine=asked,
     )
 
 

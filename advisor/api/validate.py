@@ -6,13 +6,15 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from advisor.plan.engine import for_engine, parse_engine
 from advisor.plan.errors import AdvisorError
 from advisor.plan.location import Url
+from advisor.plan.patterns import REDUCTIONS, parse_pattern
 from advisor.plan.policy.band import MAX_SIZE, MIN_SIZE
 from advisor.plan.policy.recommend import DEFAULT_PATTERNS
 from advisor.plan.profile import StorageProfile
 from advisor.plan.validation import Validation, ValidationPlan, parse_layout, plan_validation
-from advisor.run.cluster import dask_client
+from advisor.run.engines import computing_on, engine_used
 from advisor.run.scratch import validation_folder
 from advisor.run.validate import run_validation
 from advisor.store.locations import Where, location
@@ -50,6 +52,7 @@ def validate(
     catalog: str | Path | None = None,
     client: Client | None = None,
     scheduler: str | None = None,
+    engine: str | None = None,
     quiet: bool = False,
     progress: Callable[[str], None] | None = None,
     storage_options: Mapping[str, Any] | None = None,
@@ -78,15 +81,20 @@ def validate(
         object store to measure it (default: a temporary folder, removed).
     storage_options
         Options for the file systems of URLs (credentials, endpoint, ``anon``...).
-    client, scheduler, quiet, progress
+    client, scheduler, engine, quiet, progress
         Compute on ``client``, else on the scheduler at ``scheduler`` (or
-        ``ADVISOR_SCHEDULER``), else on a new LocalCluster; ``quiet`` does not announce the
-        cluster; ``progress`` receives a line per copy written and per pattern replayed.
+        ``ADVISOR_SCHEDULER``), else on ``engine``: ``threads`` (dask's threaded scheduler in
+        this process) or ``processes`` (the default: a new LocalCluster). The reductions are
+        priced for the engine they run on (:func:`advisor.plan.engine.for_engine`: the
+        profile's figures for it, else built-in ones, as ``profile_origin`` then says).
+        ``quiet`` does not announce the cluster; ``progress`` receives a line per copy
+        written and per pattern replayed.
 
     Bad input is refused before any cluster starts.
     """
     if repeats < 1:
         raise AdvisorError(f"--repeats {repeats}: give at least 1")
+    used = engine_used(parse_engine(engine) if engine is not None else None, scheduler, client)
     folder_at = (
         None if workdir is None else location(workdir, "--workdir", storage_options, write=True)
     )
@@ -98,6 +106,9 @@ def validate(
     resolved, origin = resolve_profile(
         profile if isinstance(profile, StorageProfile) else find_profile(profile)
     )
+    choice = for_engine(resolved, used)
+    if any(parse_pattern(p).kind in REDUCTIONS for p in patterns):
+        origin = f"{origin}; {choice.note()}"
     plan = plan_validation(
         schema,
         patterns or DEFAULT_PATTERNS,
@@ -108,7 +119,7 @@ def validate(
             for layout in layouts
         ],
         shards=shards,
-        profile=resolved,
+        profile=choice.profile,
         profile_origin=origin,
         min_size=min_size,
         max_size=max_size,
@@ -116,11 +127,13 @@ def validate(
             folder_at.scheme if isinstance(folder_at, Url) else None, storage_options
         ),
     )
-    with validation_folder(folder_at) as folder:
-        if client is not None:
-            with client.as_current():
-                return _run(plan, sample, folder, name, repeats, seed, what, progress)
-        with dask_client(scheduler, quiet=quiet):
+    with (
+        validation_folder(folder_at) as folder,
+        computing_on(used, scheduler, client=client, quiet=quiet) as (_, on),
+    ):
+        if on is None:
+            return _run(plan, sample, folder, name, repeats, seed, what, progress)
+        with on.as_current():
             return _run(plan, sample, folder, name, repeats, seed, what, progress)
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from advisor.cli.app import app
-from advisor.cli.options import Anon, Json, Scheduler, StorageOption
+from advisor.cli.options import Anon, Engine, Json, Scheduler, StorageOption
 from advisor.cli.output import emit, progress_printer
 
 if TYPE_CHECKING:
@@ -31,8 +31,11 @@ def calibrate_command(
         show_default=False,
     ),
     repeats: int = typer.Option(5, "--repeats", help="Timed accesses per measurement."),
-    hours: int = typer.Option(
-        744, "--hours", help="Hours of the sample written in each layout (24 to 8760)."
+    hours: int | None = typer.Option(
+        None,
+        "--hours",
+        help="Hours of the sample written in each layout (24 to 8760; default 2232, Jan-Mar).",
+        show_default=False,
     ),
     codecs: list[str] | None = typer.Option(
         None,
@@ -43,13 +46,14 @@ def calibrate_command(
         show_default=False,
     ),
     scheduler: str | None = Scheduler,
+    engine: str | None = Engine,
     storage_option: list[str] = StorageOption,
     anon: bool = Anon,
     as_json: bool = Json,
 ) -> None:
     """Time reads, decoding and Dask tasks on a store (--store) and save the fitted profile.
 
-    A month of the sample is written in five chunkings (three on an object
+    Three months of the sample are written in six chunkings (three on an object
     store), read back through the workloads' own path (zarr-python, and Dask
     for scans and resamples) and the model's constants are fitted to the
     timings; `advisor recommend` and `advisor apply` use the saved profile from
@@ -62,7 +66,7 @@ def calibrate_command(
     from advisor.api.calibrate import calibrate
     from advisor.plan.codecs import DEFAULT_CODEC
     from advisor.plan.location import parse_storage_options
-    from advisor.run.calibrate import CODECS
+    from advisor.run.calibrate import CODECS, HOURS
 
     if codecs:  # the layouts are written with the default codec: its speeds price the reads
         codecs = list(dict.fromkeys([str(DEFAULT_CODEC), *codecs]))
@@ -71,9 +75,10 @@ def calibrate_command(
         store,
         profile=profile,
         repeats=repeats,
-        hours=hours,
+        hours=HOURS if hours is None else hours,
         codecs=tuple(codecs or CODECS),
         scheduler=scheduler,
+        engine=engine,
         quiet=as_json,
         progress=progress_printer(as_json),
         storage_options=parse_storage_options(storage_option, anon),
@@ -119,6 +124,11 @@ def _show(result: Calibration) -> None:
             f"{speed.compression_ratio:.2f}",
         )
     console.print(codecs)
+    engines = ", ".join(s.engine for s in result.profile.engine_speeds)
+    console.print(
+        f"scans and resamples ran on {result.profile.engine}: "
+        f"{result.profile.engine_speeds[0].described} (profile holds: {engines})"
+    )
     where = result.profile.measured_on()
     console.print(
         f"measured on {result.store} ({where}) in {result.elapsed:.0f} s; the model is off by "

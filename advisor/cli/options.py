@@ -41,3 +41,12 @@ StorageOption = typer.Option(
     "JSON), e.g. requester_pays=true; S3 also reads the standard AWS_* variables.",
 )
 Anon = typer.Option(False, "--anon", help="Read a public bucket without credentials.")
+Engine = typer.Option(
+    None,
+    "--engine",
+    help="The Dask engine reductions run on: threads (dask's threaded scheduler, or "
+    "Client(processes=False)), processes (a LocalCluster of worker processes) or scheduler "
+    "(with --scheduler). Default: processes where the command computes; for recommend, the "
+    "engine the profile measured, else processes.",
+    show_default=False,
+)

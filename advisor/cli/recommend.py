@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from advisor.cli.app import app
-from advisor.cli.options import Anon, Json, MaxSize, MinSize, Profile, StorageOption
+from advisor.cli.options import Anon, Engine, Json, MaxSize, MinSize, Profile, StorageOption
 from advisor.cli.output import emit, inert
 from advisor.plan.errors import AdvisorError
 
@@ -76,6 +76,14 @@ def recommend_cmd(
         help="US dollars per 1,000 PUTs on an object store (default: S3's list price, $0.005).",
         show_default=False,
     ),
+    engine: str | None = Engine,
+    scheduler: str | None = typer.Option(
+        None,
+        "--scheduler",
+        help="Price reductions for the Dask cluster at this address (its threads, and the "
+        "profile's figures for --engine scheduler).",
+        show_default=False,
+    ),
     storage_option: list[str] = StorageOption,
     anon: bool = Anon,
     as_json: bool = Json,
@@ -121,6 +129,8 @@ def recommend_cmd(
         catalog=catalog,
         storage_options=parse_storage_options(storage_option, anon),
         generate=True,
+        engine=engine,
+        scheduler=scheduler,
     )
     options = parse_storage_options(storage_option, anon)
     emit(rec, as_json, lambda: _show(rec, zarr_format, options))
@@ -131,6 +141,7 @@ def _show(rec: Recommendation, zarr_format: int, options: dict[str, Any]) -> Non
     from rich.console import Console
     from rich.table import Table
 
+    from advisor.plan.patterns import REDUCTIONS
     from advisor.plan.units import format_seconds
     from advisor.plan.units import human_readable_size as size
 
@@ -153,6 +164,8 @@ def _show(rec: Recommendation, zarr_format: int, options: dict[str, Any]) -> Non
         )
     console.print(f"[bold]binding constraint[/bold]: {rec.binding_constraint}")
     console.print(f"[bold]profile[/bold]: {rec.profile_origin}")
+    if rec.engine is not None and any(p.kind in REDUCTIONS for p in rec.patterns):
+        console.print(f"[bold]engine[/bold]: {inert(rec.engine.note())}")
 
     layouts = Table(
         title="seconds per access, and slowdown vs each pattern's own best in the band",

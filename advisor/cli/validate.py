@@ -7,7 +7,16 @@ from typing import TYPE_CHECKING
 import typer
 
 from advisor.cli.app import app
-from advisor.cli.options import Anon, Json, MaxSize, MinSize, Profile, Scheduler, StorageOption
+from advisor.cli.options import (
+    Anon,
+    Engine,
+    Json,
+    MaxSize,
+    MinSize,
+    Profile,
+    Scheduler,
+    StorageOption,
+)
 from advisor.cli.output import emit, progress_printer
 
 if TYPE_CHECKING:
@@ -57,6 +66,7 @@ def validate_command(
     profile: str | None = Profile,
     catalog: str | None = typer.Option(None, "--catalog", help="The intake catalog file."),
     scheduler: str | None = Scheduler,
+    engine: str | None = Engine,
     storage_option: list[str] = StorageOption,
     anon: bool = Anon,
     as_json: bool = Json,
@@ -83,6 +93,7 @@ def validate_command(
         profile=profile,
         catalog=catalog,
         scheduler=scheduler,
+        engine=engine,
         storage_options=parse_storage_options(storage_option, anon),
         quiet=as_json,
         progress=progress_printer(as_json),

@@ -38,12 +38,22 @@ FLOORS: dict[str, float] = {
     "compute_overhead": 1e-4,
     "reduce_speed": 1e-13,
     "group_overhead": 1e-4,
+    "block_speed": 1e-13,
 }
 """Smallest rate kept per term (a rate fitted to zero would make the profile invalid)."""
 
 READ_CONSTANTS: tuple[str, ...] = ("request_overhead", "latency", "bandwidth")
 """The constants the reads fit on a local disk (on an object store the store probe measures
 the latency and bandwidth, :mod:`advisor.plan.store_probe`, and the reads fit the first alone)."""
+
+SCAN_CONSTANTS: tuple[str, ...] = (
+    "task_overhead",
+    "compute_overhead",
+    "group_overhead",
+    "block_speed",
+)
+"""The constants the scans and resamples fit: what the engine they ran on costs them
+(:mod:`advisor.plan.engine`)."""
 
 TimingKind = Literal["read", "scan"]
 """A read through zarr-python, or a scan or resample on Dask."""
@@ -190,7 +200,7 @@ def profile_from_rates(base: StorageProfile, values: np.ndarray, **extra: Any) -
 
     Examples
     --------
-    >>> values = np.array([1e-4, 0, 1e-9, 1e-9, 2e-3, 1e-9, 0.1, 1e-9, 0.2])
+    >>> values = np.array([1e-4, 0, 1e-9, 1e-9, 2e-3, 1e-9, 0.1, 1e-9, 0.2, 0])
     >>> p = profile_from_rates(StorageProfile(), values)
     >>> p.request_overhead, p.latency, round(p.bandwidth), p.task_overhead
     (0.0001, 1e-07, 1000000000, 0.002)
@@ -235,7 +245,7 @@ def fit_profile(
             np.array([t.terms for t in scans]),
             np.array([t.seconds for t in scans]),
             fitted,
-            [index["task_overhead"], index["compute_overhead"], index["group_overhead"]],
+            [index[name] for name in SCAN_CONSTANTS],
         )
     if fitted[index["task_overhead"]] <= 0:
         fitted[index["task_overhead"]] = trivial_task
@@ -248,7 +258,7 @@ def with_predictions(timings: Sequence[Timing], profile: StorageProfile) -> tupl
 
     Examples
     --------
-    >>> t = Timing("x", (1,), "map", "read", 1, 0, 1, 0.1, terms=(1.0,) + (0.0,) * 8)
+    >>> t = Timing("x", (1,), "map", "read", 1, 0, 1, 0.1, terms=(1.0,) + (0.0,) * 9)
     >>> with_predictions([t], StorageProfile(request_overhead=2e-4))[0].predicted
     0.0002
     """

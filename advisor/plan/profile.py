@@ -19,6 +19,19 @@ from typing import Literal, get_args
 import numpy as np
 
 from advisor.plan.errors import AdvisorError
+from advisor.plan.speeds import CodecSpeed, EngineSpeed, codec_speed, engine_speed
+
+__all__ = [
+    "BUILT_IN",
+    "GROUP_GRID",
+    "PRESETS",
+    "PROFILE_ENV",
+    "PROFILE_NAMES",
+    "CodecSpeed",
+    "EngineSpeed",
+    "ProfileName",
+    "StorageProfile",
+]
 
 ProfileName = Literal["local", "object-store"]
 PROFILE_NAMES: tuple[ProfileName, ...] = get_args(ProfileName)
@@ -30,10 +43,20 @@ BUILT_IN = "built-in local defaults"
 """How reports name the ``local`` preset when no calibration is in use."""
 
 _TEXT_FIELDS = frozenset(
-    {"name", "calibrated", "codec_speeds", "group_grid", "backend", "endpoint", "zarr_version"}
+    {
+        "name",
+        "calibrated",
+        "codec_speeds",
+        "engine_speeds",
+        "group_grid",
+        "backend",
+        "endpoint",
+        "zarr_version",
+        "engine",
+    }
 )
 
-_LABELS = frozenset({"calibrated", "backend", "endpoint", "zarr_version"})
+_LABELS = frozenset({"calibrated", "backend", "endpoint", "zarr_version", "engine"})
 """The text fields that must hold a string."""
 
 GROUP_GRID: tuple[tuple[float, float, float], ...] = tuple(
@@ -89,17 +112,6 @@ def _bilinear(
         + (1 - u) * v * grid[i, j + 1]
         + u * v * grid[i + 1, j + 1]
     )
-
-
-@dataclass(frozen=True, slots=True)
-class CodecSpeed:
-    """One codec's measured decode and encode speeds (decoded bytes per second, one thread)
-    and compression ratio (decoded over stored bytes) on sample data."""
-
-    codec: str
-    decode_speed: float
-    encode_speed: float
-    compression_ratio: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,11 +183,25 @@ class StorageProfile:
     per byte over ``1 / reduce_speed`` for blocks of that many time steps and bytes
     (:meth:`group_slowdown` interpolates; empty: no slowdown)."""
 
+    block_speed: float = 1.0e13
+    """Decoded bytes per second one thread spends beyond the decode on large blocks
+    (:func:`advisor.plan.engine.large_share`) in a reduction: fresh memory pages for each block
+    beyond malloc's reuse, which costs some engines (dask's threads in one process) far more
+    than others (very fast, i.e. nothing, by default; ``advisor calibrate`` measures it)."""
+
     encode_speed: float = 3.0e8
     """Decoded bytes per second one thread encodes (prices writing a rechunked copy)."""
 
     codec_speeds: tuple[CodecSpeed, ...] = ()
     """Measured speeds and ratios per codec (:meth:`for_codec` applies one)."""
+
+    engine: str = ""
+    """The Dask engine the reductions' constants are for (``threads``, ``processes``,
+    ``scheduler``; "" for a preset: :mod:`advisor.plan.engine` says which it stands for)."""
+
+    engine_speeds: tuple[EngineSpeed, ...] = ()
+    """The reductions' constants measured per engine (:func:`advisor.plan.engine.for_engine`
+    applies one)."""
 
     calibrated: str = ""
     """When, where and on which store the constants were measured ("" for a preset)."""
@@ -206,10 +232,14 @@ class StorageProfile:
                     f"storage profile {self.name!r}: {f.name} = {value!r} must be a positive number"
                 )
         speeds = tuple(
-            s if isinstance(s, CodecSpeed) else _codec_speed(s, self.name)
-            for s in self.codec_speeds
+            s if isinstance(s, CodecSpeed) else codec_speed(s, self.name) for s in self.codec_speeds
         )
         object.__setattr__(self, "codec_speeds", speeds)
+        engines = tuple(
+            e if isinstance(e, EngineSpeed) else engine_speed(e, self.name)
+            for e in self.engine_speeds
+        )
+        object.__setattr__(self, "engine_speeds", engines)
         object.__setattr__(self, "group_grid", _group_grid(self.group_grid, self.name))
         for name in ("concurrency", "threads"):
             if int(getattr(self, name)) != getattr(self, name):
@@ -332,19 +362,3 @@ PRESETS: dict[ProfileName, StorageProfile] = {
 """``local``: an SSD or the page cache, read by zarr-python 3 (figures measured roughly on
 the project's machine); ``object-store``: S3-like storage, 50 ms per GET, 300 MB/s in total
 over up to 32 parallel requests."""
-
-
-def _codec_speed(value: object, name: str) -> CodecSpeed:
-    """A :class:`CodecSpeed` from its JSON object."""
-    try:
-        speed = CodecSpeed(**value)  # type: ignore[arg-type]
-        numbers = (speed.decode_speed, speed.encode_speed, speed.compression_ratio)
-        ok = all(isinstance(x, int | float) and 0 < x < float("inf") for x in numbers)
-    except TypeError:
-        ok = False
-    if not ok:
-        raise AdvisorError(
-            f"storage profile {name!r}: codec_speeds entry {value!r} must hold codec, "
-            "decode_speed, encode_speed and compression_ratio (positive numbers)"
-        )
-    return speed

@@ -146,6 +146,7 @@ class Validation:
             "sample": self.sample,
             "shape": dict(zip(dims, plan.schema.shape, strict=True)),
             "profile_origin": plan.profile_origin,
+            "engine": plan.profile.engine or None,
             "band": {"min_size": plan.band[0], "max_size": plan.band[1]},
             "repeats": self.repeats,
             "patterns": names,

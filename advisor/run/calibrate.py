@@ -35,11 +35,13 @@ import numpy as np
 
 from advisor.plan.codecs import DEFAULT_CODEC, CodecSpec
 from advisor.plan.cost.scores import score
+from advisor.plan.engine import Engine, engine_speed_of
 from advisor.plan.errors import AdvisorError
 from advisor.plan.fit import READ_CONSTANTS, Calibration, Timing, fit_profile, with_predictions
 from advisor.plan.location import parse_url
 from advisor.plan.patterns import REDUCTIONS, parse_pattern
 from advisor.plan.profile import PRESETS, CodecSpeed, StorageProfile
+from advisor.run.engines import describe, engine_of, threads_of
 from advisor.run.machine_speeds import group_reduction_grid, trivial_task_overhead
 from advisor.run.probe_store import backend_of, probe_store, zarr_version
 from advisor.run.scratch import calibration_folder, consolidated_quietly
@@ -55,23 +57,25 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-HOURS = 744
-"""Hours of the sample written to the store under test (January: 58 MB of CAPE)."""
+HOURS = 2232
+"""Hours of the sample written to the store under test (January to March: 174 MB of CAPE, so
+that the scans see month-long blocks of 58 MB three at a time, as a year's scan does)."""
 
 VARIABLE = "cape"
 """The sample variable the reads and scans use."""
 
 LAYOUTS: dict[str, tuple[int, int, int]] = {
-    "whole": (744, 121, 161),
+    "months": (744, 121, 161),
+    "weeks": (168, 121, 161),
     "days": (24, 121, 161),
     "steps": (4, 121, 161),
     "series": (744, 16, 16),
     "points": (744, 4, 4),
 }
-"""Chunkings of the month: 58 MB, 1.9 MB, 312 kB, 762 kB and 48 kB chunks."""
+"""Chunkings of the sample: 58 MB, 13 MB, 1.9 MB, 312 kB, 762 kB and 48 kB chunks."""
 
 ACCESSES: tuple[tuple[str, str], ...] = (
-    ("whole", "map"),
+    ("months", "map"),
     ("days", "map"),
     ("steps", "map"),
     ("series", "point-series"),
@@ -81,30 +85,33 @@ ACCESSES: tuple[tuple[str, str], ...] = (
     ("series", "map"),
     ("points", "map"),
     ("points", "ml-batch"),
-    ("whole", "full-scan"),
-    ("whole", "resample"),
+    ("months", "full-scan"),
+    ("months", "resample"),
+    ("weeks", "full-scan"),
+    ("weeks", "resample"),
     ("days", "full-scan"),
     ("series", "full-scan"),
     ("steps", "full-scan"),
     ("days", "resample"),
 )
 """(layout, pattern) pairs timed: single chunks of five sizes, reads of 16 to 1271 chunks, and
-Dask reductions of 1 to 186 chunks."""
+Dask reductions of 3 to 558 blocks of 58 MB to 312 kB (what the engine costs: per task, per
+large block)."""
 
 OBJECT_ACCESSES: tuple[tuple[str, str], ...] = (
-    ("whole", "map"),
+    ("months", "map"),
     ("steps", "map"),
     ("series", "point-series"),
     ("steps", "point-series"),
     ("series", "map"),
-    ("whole", "full-scan"),
-    ("whole", "resample"),
+    ("months", "full-scan"),
+    ("months", "resample"),
     ("steps", "full-scan"),
     ("steps", "resample"),
 )
 """The pairs timed on an object store (whose requests the store probe measures): three layouts,
 single chunks, reads of 6 to 186 chunks (not the 1271 of ``points``: half a minute at 20 ms a
-request) and Dask reductions of 1 to 186 chunks."""
+request) and Dask reductions of 3 to 558 blocks."""
 
 CODECS: tuple[str, ...] = (
     str(DEFAULT_CODEC),
@@ -142,11 +149,17 @@ def calibrate(
     repeats: int = 5,
     codecs: Sequence[str] = CODECS,
     hours: int = HOURS,
+    engine: Engine | None = None,
 ) -> Calibration:
     """Measure and fit a :class:`StorageProfile` on ``store`` (a folder or fsspec URL; default
-    a temporary folder on the local disk), computing on ``client`` (the current Dask client
-    when None). ``hours`` of the sample are written (the layouts' time chunks are clipped to
-    it). Everything written is removed at the end.
+    a temporary folder on the local disk), computing on ``client`` (None: dask's threaded
+    scheduler in this process, ``engine`` ``threads``). ``hours`` of the sample are written
+    (the layouts' time chunks are clipped to it). Everything written is removed at the end.
+
+    The scans' constants (per task, per computation, per grouping, per large block) are those
+    of ``engine``, the one the scans ran on (default: the client's,
+    :func:`advisor.run.engines.engine_of`): the profile records it, with them, in
+    :attr:`StorageProfile.engine_speeds` (:mod:`advisor.plan.engine`).
 
     On an object store the request constants come from the store probe
     (:func:`advisor.run.probe_store.probe_store`, kept in :attr:`Calibration.probe`): ``latency``
@@ -155,13 +168,12 @@ def calibrate(
     reads then fit ``request_overhead`` alone. The profile records ``backend``, ``endpoint``
     and ``zarr_version``.
     """
-    from distributed import default_client
-
     check_calibration(repeats, hours)
     specs = [CodecSpec.parse(c) for c in codecs]
-    client = client or default_client()
     started = time.perf_counter()
-    threads = max(1, sum(client.nthreads().values()))
+    threads = threads_of(client)
+    if engine is None:
+        engine = engine_of(client) if client is not None else "threads"
     remote = backend_of(store) != "local"  # reached by requests: probe them
     accesses = OBJECT_ACCESSES if remote else ACCESSES
     probe, endpoint = None, ""
@@ -197,12 +209,18 @@ def calibrate(
             )
         trivial = trivial_task_overhead(client)
     free = ("request_overhead",) if remote else READ_CONSTANTS
-    profile = fit_profile(base, timings, trivial, free=free).with_overrides(
+    fitted = fit_profile(base, timings, trivial, free=free)
+    described = describe(engine, client)
+    profile = fitted.with_overrides(
         name="calibrated",
-        calibrated=_describe(label, client, threads),
+        calibrated=_describe(label, described),
+        engine=engine,
         backend=backend_of(store),
         endpoint=endpoint,
         zarr_version=zarr_version(),
+    )
+    profile = dataclasses.replace(
+        profile, engine_speeds=(engine_speed_of(profile, engine, described),)
     )
     return Calibration(
         profile=profile,
@@ -334,7 +352,7 @@ def _time_access(
         repeats = max(1, repeats // 3)  # a Dask computation varies less than a read
     else:
         ds = workloads.open_for_reads(path)
-    if layout == "whole" or (warm_reads and not reduction):  # reductions warm up once
+    if layout == "months" or (warm_reads and not reduction):  # reductions warm up once
         workloads.replay(ds, pattern, schema, 1, seed=0, variable=VARIABLE)
     seconds = workloads.replay(ds, pattern, schema, repeats, seed=1, variable=VARIABLE)
     scheme = parse_url(str(path))
@@ -355,10 +373,6 @@ def _time_access(
     return timing
 
 
-def _describe(label: str, client: Client, threads: int) -> str:
-    workers = len(client.nthreads())
+def _describe(label: str, engine: str) -> str:
     when = datetime.datetime.now().isoformat(timespec="minutes")
-    return (
-        f"{when} on {label}: {workers} Dask worker(s), {threads} thread(s) in all, "
-        f"zarr {zarr_version()}"
-    )
+    return f"{when} on {label}: {engine}, zarr {zarr_version()}"

@@ -52,8 +52,9 @@ def group_reduction_grid(
     return 1 / fastest, grid
 
 
-def trivial_task_overhead(client: Client, n: int = 200) -> float:
-    """Seconds per task of a tree sum over ``n`` one-element chunks on ``client``."""
+def trivial_task_overhead(client: Client | None, n: int = 200) -> float:
+    """Seconds per task of a tree sum over ``n`` one-element chunks on ``client`` (None: dask's
+    current scheduler)."""
     import dask.array as da
 
     da.ones(8, chunks=1).sum().compute()  # warm the scheduler and workers

@@ -20,6 +20,7 @@ TERMS: tuple[str, ...] = (
     "compute_overhead",
     "reduce_speed",
     "group_overhead",
+    "block_speed",
 )
 """The profile constants the seconds are linear in (speeds through their inverse)."""
 
@@ -43,5 +44,6 @@ def rates(profile: StorageProfile) -> np.ndarray:
             profile.compute_overhead,
             1 / profile.reduce_speed,
             profile.group_overhead,
+            1 / profile.block_speed,
         ]
     )

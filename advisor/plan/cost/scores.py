@@ -9,8 +9,12 @@ Seconds per access, under a :class:`~advisor.plan.profile.StorageProfile`::
     + one computation's overhead (reductions)
     + waves * bytes read per chunk * slowdown(time steps, block bytes) / reduce speed
     + the grouping's overhead (resample, climatology: labels, flox's plan)
+    + waves * bytes read per chunk * large share(block bytes) / block speed
 
-The last two lines are the grouped reductions' (resample, climatology): flox moves time
+The last line is the engine's price of large blocks in a reduction (fresh memory pages per
+block: dask's threads pay it, worker processes hardly; :mod:`advisor.plan.engine`).
+
+The two lines before are the grouped reductions' (resample, climatology): flox moves time
 last in each block, a transposing copy whose cost per byte grows with the block's size and
 time steps (:meth:`~advisor.plan.profile.StorageProfile.group_slowdown`).
 
@@ -58,6 +62,7 @@ from advisor.plan.cost.geometry import (
     whole_shards,
 )
 from advisor.plan.cost.rates import TERMS, rates
+from advisor.plan.engine import large_share
 from advisor.plan.patterns import GROUPED, REDUCTIONS, WRITES, Pattern, parse_pattern
 from advisor.plan.profile import PRESETS, StorageProfile
 from advisor.plan.requests import ZarrReads
@@ -255,6 +260,7 @@ def score(
             term[:, 5] = combined / profile.threads
             term[:, 6] = 1.0
             term[:, 8] = 1.0 if pattern.kind in GROUPED else 0.0
+            term[:, 9] = term[:, 3] * large_share(block_bytes)
             groups_split[:, j] = split
             flox_method[:, j] = method
     out["seconds"] = terms @ rates(profile)

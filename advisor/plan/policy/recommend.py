@@ -16,6 +16,7 @@ import numpy as np
 
 from advisor.plan.candidates import MAX_CANDIDATES
 from advisor.plan.codecs import DEFAULT_CODEC, CodecSpec
+from advisor.plan.engine import Engine, for_engine
 from advisor.plan.errors import AdvisorError
 from advisor.plan.patterns import GROUPED, Pattern, parse_pattern
 from advisor.plan.policy.appends import append_advice
@@ -73,6 +74,7 @@ def recommend(
     reads: ZarrReads | None = None,
     get_price: float | None = None,
     put_price: float | None = None,
+    engine: Engine | None = None,
 ) -> Recommendation:
     """Recommend a chunk shape for ``schema`` read by ``patterns``.
 
@@ -102,6 +104,11 @@ def recommend(
     get_price, put_price
         US dollars per 1,000 GETs and PUTs (default: S3's list prices); the request
         costs are priced only when ``profile`` is an object store.
+    engine
+        The Dask engine the reductions (full-scan, resample, climatology) run on:
+        ``threads``, ``processes`` or ``scheduler`` (default: the profile's own, else
+        ``processes``); :func:`advisor.plan.engine.for_engine` gives its constants, measured
+        or built-in, and :attr:`Recommendation.engine` says which.
 
     Examples
     --------
@@ -119,7 +126,8 @@ def recommend(
     if not parsed:
         raise AdvisorError("no access pattern given: add e.g. --pattern point-series")
     low, high = requested_band(min_size, max_size)
-    prof = _profile(profile, codec, threads_per_worker)
+    engine_choice = for_engine(PRESETS["local"] if profile is None else profile, engine)
+    prof = _profile(engine_choice.profile, codec, threads_per_worker)
     if not safety > 0:
         raise AdvisorError(f"safety factor {safety} must be positive")
     if top < 0:
@@ -191,6 +199,7 @@ def recommend(
         zarr_reads=reads,
         request_costs=request_costs(schema, picked, gets, puts, appends) if priced else None,
         appends=appends,
+        engine=engine_choice,
     )
 
 

@@ -19,6 +19,7 @@ from advisor.plan.schema import Schema
 from advisor.plan.workflow import FloxMethod
 
 if TYPE_CHECKING:
+    from advisor.plan.engine import EngineChoice
     from advisor.plan.policy.appends import AppendAdvice
     from advisor.plan.policy.pricing import RequestCosts
 
@@ -197,6 +198,8 @@ class Recommendation:
     """GETs per access and PUTs of writing the pick, priced (None unless an object store)."""
     appends: tuple[AppendAdvice, ...] = ()
     """Per ``append`` pattern, its price under the pick and the strategy it implies."""
+    engine: EngineChoice | None = None
+    """The Dask engine the reductions were priced for, and whether it was measured."""
 
     @property
     def chunks(self) -> dict[str, int]:
@@ -254,6 +257,7 @@ class Recommendation:
             "notes": list(self.notes),
             "profile": dataclasses.asdict(self.profile),
             "profile_origin": self.profile_origin,
+            "engine": self.engine.to_dict() if self.engine else None,
             "top": [t.to_dict() for t in self.top],
             "beyond_band": self.beyond_band.to_dict() if self.beyond_band else None,
             "two_copies": self.two_copies.to_dict() if self.two_copies else None,
