@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from advisor.plan.codecs import CodecSpec, ZarrFormat
-from advisor.store.encoding import compressors, filters
+from advisor.store.encoding import check_storable, compressors, filters, serializer
 
 _METADATA = (".zarray", ".zattrs", ".zgroup", ".zmetadata", "zarr.json")
 
@@ -56,6 +56,7 @@ def round_trip(chunk: np.ndarray, spec: CodecSpec, zarr_format: ZarrFormat = 3) 
     import zarr
     from zarr.storage import MemoryStore
 
+    check_storable(spec, chunk.dtype.itemsize)
     data: dict = {}
     store = MemoryStore(store_dict=data)
     arr = zarr.create_array(
@@ -64,6 +65,7 @@ def round_trip(chunk: np.ndarray, spec: CodecSpec, zarr_format: ZarrFormat = 3) 
         chunks=chunk.shape,
         dtype=chunk.dtype,
         filters=filters(spec, zarr_format),
+        serializer=serializer(spec, zarr_format),
         compressors=compressors(spec, zarr_format, chunk.dtype.itemsize),
         zarr_format=zarr_format,
         config={"write_empty_chunks": True},
