@@ -133,7 +133,7 @@ def _screen(bench: Bench, grid: Sequence[CodecSpec], start: float, seconds: floa
         if not every and late and spec not in fastest:  # each family is met once
             logger.debug("codecs budget: %s and slower levels left out", spec)
             continue
-        first[str(spec)] = bench.measure(spec, [SCREEN])
+        first[str(spec)] = bench.measure(spec, SCREEN)
     return first
 
 
@@ -195,7 +195,7 @@ def measure_variable(
             named = dict.fromkeys([*pareto(list(first.values())), *cheap[:REFINED]])
             bases = tuple(dict.fromkeys([*map(CodecSpec.parse, named), DEFAULT_CODEC]))
             for s in with_keepbits(bases, keep):
-                first[str(s)] = bench.measure(s, [SCREEN])
+                first[str(s)] = bench.measure(s, SCREEN)
         screened = price(list(first.values()), schema, chunks, patterns, profile)
         order, sure = _order(first, screened)
         measured = dict(first)

@@ -63,7 +63,7 @@ def own_codecs_section(own: OwnCodecs | None, plot_uri: str | None) -> str:
     return (
         f"<p>Measured by <code>advisor codecs</code> on <code>{escape(own.source)}</code> in "
         f"{own.seconds:.1f} s: {escape(own.sample)}. Each candidate went through zarr's own "
-        "codec pipeline on one thread; candidates measured on one chunk only were screened out "
-        "before the refinement. The pick is the least storage plus read time of the patterns "
+        "codec pipeline on one thread; candidates with 0 chunks were measured on the screen "
+        "slabs only (screened out before the refinement). The pick is the least storage plus read time of the patterns "
         "under the profile.</p>" + plot + "".join(_variable(v) for v in own.variables)
     )
