@@ -89,7 +89,7 @@ def _show(advice: CodecsAdvice) -> None:
         for column in ("codec", "ratio (95% CI)", "encode MB/s", "decode MB/s", "objective s", ""):
             table.add_column(column)
         front = set(v.pareto)
-        for p in sorted(v.priced, key=lambda p: p.objective)[:15]:
+        for p in sorted(v.priced, key=lambda p: (-p.measure.chunks, p.objective))[:15]:
             m = p.measure
             mark = (
                 "pick"
@@ -98,7 +98,8 @@ def _show(advice: CodecsAdvice) -> None:
             )
             table.add_row(
                 m.codec,
-                f"{m.ratio:.2f} ({m.ratio_low:.2f}-{m.ratio_high:.2f}, {m.chunks} chunks)",
+                f"{m.ratio:.2f} ({m.ratio_low:.2f}-{m.ratio_high:.2f}, "
+                + (f"{m.chunks} chunks)" if m.chunks else "screen)"),
                 f"{m.encode_speed / 1e6:.0f}",
                 f"{m.decode_speed / 1e6:.0f}",
                 f"{p.objective:.3g}",
