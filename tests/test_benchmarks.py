@@ -34,6 +34,7 @@ SUITES = (
     "append",
     "apply_speed",
     "climatology",
+    "codecs_cmd",
     "compressors",
     "resample",
     "save",

@@ -13,41 +13,42 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from advisor.plan.bitinfo import LEVEL
 from advisor.plan.codecs import ZarrFormat
 from advisor.plan.errors import AdvisorError
 from advisor.plan.patterns import Pattern
 from advisor.plan.policy.recommend import DEFAULT_PATTERNS
-from advisor.run.codec_measure import VariableCodecs
-
-Lossy = Literal["none", "information"]
+from advisor.run.codec_measure import LossyMode, VariableCodecs
 
 
-def parse_lossy(text: str) -> float | None:
-    """``none`` -> None; ``information[:LEVEL]`` -> LEVEL (default 0.99).
+def parse_lossy(text: str) -> tuple[LossyMode, float]:
+    """``none``, ``source`` or ``information[:LEVEL]`` (LEVEL default 0.99): the mode and level.
 
     Examples
     --------
-    >>> parse_lossy("none"), parse_lossy("information"), parse_lossy("information:0.9")
-    (None, 0.99, 0.9)
+    >>> parse_lossy("none"), parse_lossy("source"), parse_lossy("information:0.9")
+    (('none', 0.99), ('source', 0.99), ('information', 0.9))
     """
     name, _, level = text.strip().lower().partition(":")
-    hint = "use --lossy none or --lossy information[:LEVEL], LEVEL in (0, 1], e.g. 0.99"
-    if name == "none" and not level:
-        return None
+    hint = (
+        "use --lossy none, --lossy source or --lossy information[:LEVEL], LEVEL in (0, 1], "
+        "e.g. 0.99"
+    )
+    if name in ("none", "source") and not level:
+        return name, LEVEL  # type: ignore[return-value]
     if name != "information":
         raise AdvisorError(f"unknown --lossy {text!r}: {hint}")
     if not level:
-        return LEVEL
+        return "information", LEVEL
     try:
         value = float(level)
     except ValueError:
         raise AdvisorError(f"--lossy {text!r}: the level is not a number; {hint}") from None
     if not 0 < value <= 1:
         raise AdvisorError(f"--lossy {text!r}: the level is out of range; {hint}")
-    return value
+    return "information", value
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,10 @@ class CodecsAdvice:
                 "chunks": self.chunks,
                 "chunks_per_variable": self.chunks_per_variable,
                 "drawn": "time starts spread evenly over the whole time axis, space at random",
+                "measured": "each chunk's first time steps (a contiguous slab of its bytes): "
+                + ", ".join(
+                    f"{n}: {'x'.join(map(str, v.sample_shape))}" for n, v in self.variables.items()
+                ),
                 "patterns": list(self.patterns),
                 "budget_seconds": self.budget,
                 "read_seconds": sum(v.read_seconds for v in self.variables.values()),
@@ -109,6 +114,9 @@ def _variable(v: VariableCodecs) -> dict[str, Any]:
         "keepbits": v.keepbits,
         "kind": v.kind,
         "smaller_dtype": v.smaller_dtype,
+        "dtype": None if v.dtype is None else v.dtype.to_dict(),
+        "packing": None if v.packing is None else v.packing.to_dict() | {"text": v.packing.text},
+        "exhaustive": None if v.exhaustive is None else v.exhaustive.to_dict(),
         "pareto": list(v.pareto),
         "candidates": [_figures(p) for p in v.priced],
     }
@@ -120,7 +128,7 @@ def codecs(
     variables: Sequence[str] = (),
     lossy: str = "none",
     patterns: Sequence[Pattern | str] = DEFAULT_PATTERNS,
-    seconds: float = 20.0,
+    seconds: float = 10.0,
     profile: Any = None,
     catalog: str | Path | None = None,
     zarr_format: ZarrFormat = 3,
@@ -129,8 +137,10 @@ def codecs(
 ) -> CodecsAdvice:
     """Measure and pick a codec per variable of ``source`` (see the module).
 
-    ``lossy`` is ``none`` (never loses a bit) or ``information[:LEVEL]`` (BitRound to the
-    keepbits holding LEVEL of the real information, verified on the sample).
+    ``lossy`` is ``none`` (never loses a bit), ``source`` (BitRound to a packing lattice found
+    in the data: lossless relative to the source, verified exact on the sample) or
+    ``information[:LEVEL]`` (BitRound to the keepbits holding LEVEL of the real information,
+    verified on the sample).
     """
     from advisor.api.recommend import recommend
     from advisor.plan.profile import StorageProfile
@@ -140,7 +150,7 @@ def codecs(
     from advisor.store.profiles import resolve_profile
     from advisor.store.sources import open_store
 
-    level = parse_lossy(lossy)
+    mode, level = parse_lossy(lossy)
     if seconds <= 0:
         raise AdvisorError(f"--seconds {seconds}: give a positive budget, e.g. 20")
     if count < 1:
@@ -166,6 +176,7 @@ def codecs(
             chunks,
             patterns,
             prof,
+            lossy=mode,
             lossy_level=level,
             seconds=share,
             count=count,

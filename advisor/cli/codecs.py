@@ -24,8 +24,10 @@ def codecs_cmd(
     lossy: str = typer.Option(
         "none",
         "--lossy",
-        help="none (never lose a bit) or information[:LEVEL]: BitRound to the mantissa bits "
-        "holding LEVEL (default 0.99) of the real information, verified on the sample.",
+        help="none (never lose a bit); source: find a packing lattice (GRIB-style 16-bit) in the "
+        "data and keep only it, exact relative to the source; or information[:LEVEL]: BitRound "
+        "to the mantissa bits holding LEVEL (default 0.99) of the real information, verified "
+        "on the sample.",
     ),
     pattern: list[str] = typer.Option(
         [],
@@ -35,7 +37,9 @@ def codecs_cmd(
         "(default: point-series, map, ml-batch).",
         show_default=False,
     ),
-    seconds: float = typer.Option(20.0, "--seconds", help="The measuring budget, all variables."),
+    seconds: float = typer.Option(
+        10.0, "--seconds", help="The measuring budget, all variables (reading aside)."
+    ),
     chunks: int = typer.Option(8, "--chunks", help="Chunks sampled per variable."),
     zarr_format: int = typer.Option(3, "--zarr-format", help="Zarr format of the copy: 2 or 3."),
     exhaustive: bool = typer.Option(
@@ -76,7 +80,8 @@ def _show(advice: CodecsAdvice) -> None:
     shape = ", ".join(f"{d}={n}" for d, n in advice.chunks.items())
     console.print(
         f"[bold]{inert(advice.source)}[/bold]: {advice.chunks_per_variable} chunks of {inert(shape)} per "
-        f"variable, time starts spread over the year, space at random; budget "
+        f"variable (their first {_steps(advice)} time steps), time starts spread over the year, "
+        f"space at random; budget "
         f"{advice.budget:g} s, took {advice.seconds:.1f} s ({reading:.1f} s reading the sample)"
     )
     for name, v in advice.variables.items():
@@ -84,7 +89,7 @@ def _show(advice: CodecsAdvice) -> None:
         for column in ("codec", "ratio (95% CI)", "encode MB/s", "decode MB/s", "objective s", ""):
             table.add_column(column)
         front = set(v.pareto)
-        for p in sorted(v.priced, key=lambda p: p.objective)[:15]:
+        for p in sorted(v.priced, key=lambda p: (-p.measure.chunks, p.objective))[:15]:
             m = p.measure
             mark = (
                 "pick"
@@ -93,7 +98,8 @@ def _show(advice: CodecsAdvice) -> None:
             )
             table.add_row(
                 m.codec,
-                f"{m.ratio:.2f} ({m.ratio_low:.2f}-{m.ratio_high:.2f}, {m.chunks} chunks)",
+                f"{m.ratio:.2f} ({m.ratio_low:.2f}-{m.ratio_high:.2f}, "
+                + (f"{m.chunks} chunks)" if m.chunks else "screen)"),
                 f"{m.encode_speed / 1e6:.0f}",
                 f"{m.decode_speed / 1e6:.0f}",
                 f"{p.objective:.3g}",
@@ -109,7 +115,29 @@ def _show(advice: CodecsAdvice) -> None:
                 f"<= {c.bound:.2g}; NaNs same {c.nan_same}, zeros kept {c.zeros_kept}, "
                 f"signs kept {c.signs_kept}, no new inf {c.no_new_inf}"
             )
-        if v.smaller_dtype:
+        if v.packing is not None:
+            console.print(f"source: {inert(v.packing.text)}; kept {v.keepbits} mantissa bits")
+            if v.decision == "on-lattice":
+                console.print(
+                    f"source: the values already sit on the lattice exactly (BitRound at "
+                    f"{v.keepbits} bits changes no bit): the lossless pick keeps it, no filter"
+                )
+        elif v.decision == "not-packed":
+            console.print("source: not packed (no lattice of < 65536 levels): not rounded")
+        if v.dtype is not None:
+            d = v.dtype
             console.print(
-                f"the values fit {v.smaller_dtype} exactly: a smaller dtype halves the bytes"
+                f"dtype: the picked values fit {d.dtype} exactly (verified on the sample): "
+                f"store {d.source} as {d.dtype}, ratio {d.ratio:.2f} against the {d.source} bytes"
             )
+        if v.exhaustive is not None:
+            e = v.exhaustive
+            console.print(
+                f"exhaustive: best {e.best} ({e.best_objective:.4g} s); the budgeted pick "
+                f"{e.budgeted} ({e.budgeted_objective:.4g} s) is {100 * e.gap:.1f}% above it"
+            )
+
+
+def _steps(advice: CodecsAdvice) -> str:
+    steps = sorted({v.sample_shape[0] for v in advice.variables.values() if v.sample_shape})
+    return "/".join(str(s) for s in steps) or "?"

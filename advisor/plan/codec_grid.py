@@ -1,7 +1,8 @@
 """The codec candidates ``advisor codecs`` measures, and the dtype a variable could shrink to.
 
 Lossless: Blosc (every compressor x shuffle x a few levels, typesize set from the dtype),
-Zstd and Gzip; every one is storable in zarr format 2 (numcodecs) and 3 (``zarr.codecs``).
+Zstd, Gzip and PCodec (2-, 4- and 8-byte values only: it refuses one-byte types); every one
+is storable in zarr format 2 (numcodecs) and 3 (``zarr.codecs``; PCodec as the serializer).
 Shuffles that cannot act on one-byte values (byte shuffle) are left out for them. Lossy
 candidates put numcodecs' BitRound in front of a compressor, for float data only.
 """
@@ -13,7 +14,7 @@ from typing import Literal
 
 import numpy as np
 
-from advisor.plan.codecs import BLOSC_NAMES, SHUFFLES, CodecSpec, ZarrFormat
+from advisor.plan.codecs import BLOSC_NAMES, PCODEC_ITEMSIZES, SHUFFLES, CodecSpec, ZarrFormat
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +23,8 @@ BLOSC_LEVELS = (1, 5, 9)
 
 ZSTD_LEVELS = (1, 3, 9)
 GZIP_LEVELS = (1, 5, 9)
+PCODEC_LEVELS = (4, 8)
+"""PCodec levels tried: pcodec's fast end and its default."""
 
 Kind = Literal["float", "integer", "flag"]
 
@@ -32,11 +35,13 @@ def lossless_grid(itemsize: int, zarr_format: ZarrFormat = 3) -> tuple[CodecSpec
     Examples
     --------
     >>> len(lossless_grid(4)), len(lossless_grid(1))
-    (51, 36)
+    (53, 36)
+    >>> str(lossless_grid(8)[-1])
+    'pcodec:8'
     >>> str(lossless_grid(4)[0])
     'blosc:lz4:1:noshuffle'
     """
-    del zarr_format  # every family here is storable in both formats
+    del zarr_format  # every family here is storable in both formats (tests/test_pcodec.py)
     shuffles = tuple(s for s in SHUFFLES if not (itemsize == 1 and s == "shuffle"))
     blosc = tuple(
         CodecSpec("blosc", cname, level, shuffle)
@@ -47,7 +52,12 @@ def lossless_grid(itemsize: int, zarr_format: ZarrFormat = 3) -> tuple[CodecSpec
     others = tuple(CodecSpec("zstd", None, level, None) for level in ZSTD_LEVELS) + tuple(
         CodecSpec("gzip", None, level, None) for level in GZIP_LEVELS
     )
-    return blosc + others
+    pcodec = tuple(
+        CodecSpec("pcodec", None, level, None)
+        for level in PCODEC_LEVELS
+        if itemsize in PCODEC_ITEMSIZES
+    )
+    return blosc + others + pcodec
 
 
 def with_keepbits(specs: tuple[CodecSpec, ...], keepbits: int) -> tuple[CodecSpec, ...]:

@@ -14,16 +14,24 @@ from typing import Literal
 
 from advisor.plan.errors import AdvisorError
 
-Family = Literal["none", "blosc", "zstd", "gzip"]
+Family = Literal["none", "blosc", "zstd", "gzip", "pcodec"]
 BloscName = Literal["lz4", "lz4hc", "blosclz", "zstd", "zlib"]
 Shuffle = Literal["noshuffle", "shuffle", "bitshuffle"]
 ZarrFormat = Literal[2, 3]
 
-FAMILIES: tuple[Family, ...] = ("none", "blosc", "zstd", "gzip")
+FAMILIES: tuple[Family, ...] = ("none", "blosc", "zstd", "gzip", "pcodec")
 BLOSC_NAMES: tuple[BloscName, ...] = ("lz4", "lz4hc", "blosclz", "zstd", "zlib")
 SHUFFLES: tuple[Shuffle, ...] = ("noshuffle", "shuffle", "bitshuffle")
 _SHUFFLE_ALIASES = {"no": "noshuffle", "byte": "shuffle", "bit": "bitshuffle"}
-_LEVELS = {"blosc": range(0, 10), "zstd": range(-7, 23), "gzip": range(0, 10)}
+_LEVELS = {
+    "blosc": range(0, 10),
+    "zstd": range(-7, 23),
+    "gzip": range(0, 10),
+    "pcodec": range(0, 13),
+}
+_DEFAULT_LEVELS = {"zstd": "3", "gzip": "5", "pcodec": "8"}
+PCODEC_ITEMSIZES = (2, 4, 8)
+"""Value sizes PCodec takes (it refuses one-byte types)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +50,8 @@ class CodecSpec:
     >>> lossy = CodecSpec.parse("bitround:7+blosc:zstd:3:bitshuffle")
     >>> lossy.keepbits, str(lossy), lossy.lossless
     (7, 'bitround:7+blosc:zstd:3:bitshuffle', 'blosc:zstd:3:bitshuffle')
+    >>> CodecSpec.parse("pcodec").label
+    'PCodec level 8'
     """
 
     family: Family = "blosc"
@@ -53,8 +63,9 @@ class CodecSpec:
 
     @classmethod
     def parse(cls, text: str) -> CodecSpec:
-        """Parse ``none``, ``blosc[:CNAME[:LEVEL[:SHUFFLE]]]``, ``zstd[:LEVEL]`` or ``gzip[:LEVEL]``,
-        optionally behind a filter: ``bitround:KEEPBITS+COMPRESSOR``.
+        """Parse ``none``, ``blosc[:CNAME[:LEVEL[:SHUFFLE]]]``, ``zstd[:LEVEL]``, ``gzip[:LEVEL]``
+        or ``pcodec[:LEVEL]`` (0..12, default 8), optionally behind a filter:
+        ``bitround:KEEPBITS+COMPRESSOR``.
 
         SHUFFLE is ``noshuffle|shuffle|bitshuffle`` (or ``no|byte|bit``); KEEPBITS is the
         number of float mantissa bits kept (0..52, numcodecs' BitRound).
@@ -69,7 +80,7 @@ class CodecSpec:
     def _parse_compressor(cls, text: str) -> CodecSpec:
         parts = [p.strip().lower() for p in text.split(":")]
         family = parts[0]
-        hint = "use e.g. blosc:zstd:3:shuffle, blosc:lz4:5:bitshuffle, zstd:3, gzip:5 or none"
+        hint = "use e.g. blosc:zstd:3:shuffle, blosc:lz4:5:bitshuffle, zstd:3, gzip:5, pcodec:8 or none"
         if family not in FAMILIES:
             raise AdvisorError(f"unknown codec {text!r}: {hint}")
         if family == "none":
@@ -94,9 +105,7 @@ class CodecSpec:
             return cls("blosc", cname, level, shuffle)
         if len(parts) > 2:
             raise AdvisorError(f"codec {family!r} takes only a level, got {text!r}: {hint}")
-        level = _level(
-            parts[1] if len(parts) > 1 else ("3" if family == "zstd" else "5"), family, text
-        )
+        level = _level(parts[1] if len(parts) > 1 else _DEFAULT_LEVELS[family], family, text)
         return cls(family, None, level, None)
 
     def __str__(self) -> str:
@@ -120,10 +129,16 @@ class CodecSpec:
             return head + "no compression"
         if self.family == "blosc":
             return head + f"Blosc {self.cname} {self.clevel} {self.shuffle}"
-        return head + f"{self.family.capitalize()} level {self.clevel}"
+        name = "PCodec" if self.family == "pcodec" else self.family.capitalize()
+        return head + f"{name} level {self.clevel}"
 
     def snippet(self, zarr_format: ZarrFormat) -> tuple[str, str]:
-        """Python source that builds this codec: ``(import line, expression)`` for a snippet.
+        """Python source that builds this codec: ``(import lines, compressor expression)``.
+
+        The imports cover every entry of :meth:`encoding_entries` (the BitRound filter's and
+        PCodec's too); the expression is the compressor alone ("" when there is none: no
+        compression, or PCodec under zarr 3, where it is the serializer). Use
+        :meth:`encoding_entries` for the whole encoding, filters included.
 
         Examples
         --------
@@ -131,28 +146,83 @@ class CodecSpec:
         'BloscCodec(cname="lz4", clevel=5, shuffle="bitshuffle")'
         >>> CodecSpec.parse("blosc:zstd:3:shuffle").snippet(2)[1]
         'Blosc(cname="zstd", clevel=3, shuffle=Blosc.SHUFFLE)'
+        >>> print(CodecSpec.parse("bitround:7+zstd:3").snippet(2)[0])
+        from numcodecs import BitRound, Zstd
         """
-        if self.family == "none":
-            return "", ""
+        imports, entries = self._snippet_parts(zarr_format)
+        listed = entries["compressors"]
+        compressor = listed[1:-1] if listed.startswith("[") else ""
+        return "\n".join(imports), compressor
+
+    def encoding_entries(self, zarr_format: ZarrFormat) -> dict[str, str]:
+        """The ``encoding=`` entries of this codec as Python source, keyed by xarray's names:
+        ``filters`` (the BitRound), ``serializer`` (PCodec under zarr 3), ``compressors``.
+
+        Examples
+        --------
+        >>> CodecSpec.parse("bitround:7+blosc:zstd:3:bitshuffle").encoding_entries(3)
+        {'filters': '[BitRound(keepbits=7)]', 'compressors': '[BloscCodec(cname="zstd", clevel=3, shuffle="bitshuffle")]'}
+        >>> CodecSpec.parse("pcodec:8").encoding_entries(3)
+        {'serializer': 'PCodec(level=8)', 'compressors': 'None'}
+        >>> CodecSpec.parse("pcodec:8").encoding_entries(2)
+        {'compressors': '[PCodec(level=8)]'}
+        """
+        return self._snippet_parts(zarr_format)[1]
+
+    def _snippet_parts(self, zarr_format: ZarrFormat) -> tuple[list[str], dict[str, str]]:
+        imports: list[str] = []
+        entries: dict[str, str] = {}
+        wrapped = "zarr.codecs.numcodecs" if zarr_format == 3 else "numcodecs"
+        if self.keepbits is not None:
+            imports.append(f"from {wrapped} import BitRound")
+            entries["filters"] = f"[BitRound(keepbits={self.keepbits})]"
+        if self.family == "pcodec":
+            imports.append(f"from {wrapped} import PCodec")
+            if zarr_format == 3:
+                entries["serializer"] = f"PCodec(level={self.clevel})"
+                entries["compressors"] = "None"
+            else:
+                entries["compressors"] = f"[PCodec(level={self.clevel})]"
+            return _merged(imports), entries
+        if self.family == "none":  # None, not []: zarr 2 refuses an empty list
+            entries["compressors"] = "None"
+            return _merged(imports), entries
         if zarr_format == 3:
             names = {"blosc": "BloscCodec", "zstd": "ZstdCodec", "gzip": "GzipCodec"}
             name = names[self.family]
-            head = f"from zarr.codecs import {name}"
+            imports.append(f"from zarr.codecs import {name}")
             if self.family == "blosc":
-                return head, (
+                expr = (
                     f'{name}(cname="{self.cname}", clevel={self.clevel}, shuffle="{self.shuffle}")'
                 )
-            return head, f"{name}(level={self.clevel})"
-        names = {"blosc": "Blosc", "zstd": "Zstd", "gzip": "GZip"}
-        name = names[self.family]
-        head = f"from numcodecs import {name}"
-        if self.family == "blosc":
-            constant = {"noshuffle": "NOSHUFFLE", "shuffle": "SHUFFLE", "bitshuffle": "BITSHUFFLE"}
-            return head, (
-                f'{name}(cname="{self.cname}", clevel={self.clevel}, '
-                f"shuffle={name}.{constant[self.shuffle or 'shuffle']})"
-            )
-        return head, f"{name}(level={self.clevel})"
+            else:
+                expr = f"{name}(level={self.clevel})"
+        else:
+            name = {"blosc": "Blosc", "zstd": "Zstd", "gzip": "GZip"}[self.family]
+            imports.append(f"from numcodecs import {name}")
+            if self.family == "blosc":
+                constant = {
+                    "noshuffle": "NOSHUFFLE",
+                    "shuffle": "SHUFFLE",
+                    "bitshuffle": "BITSHUFFLE",
+                }
+                expr = (
+                    f'{name}(cname="{self.cname}", clevel={self.clevel}, '
+                    f"shuffle={name}.{constant[self.shuffle or 'shuffle']})"
+                )
+            else:
+                expr = f"{name}(level={self.clevel})"
+        entries["compressors"] = f"[{expr}]"
+        return _merged(imports), entries
+
+
+def _merged(imports: list[str]) -> list[str]:
+    """``from M import A`` lines with one module merged into one line, names sorted."""
+    names: dict[str, list[str]] = {}
+    for line in imports:
+        module, _, name = line.removeprefix("from ").partition(" import ")
+        names.setdefault(module, []).append(name)
+    return [f"from {m} import {', '.join(sorted(set(n)))}" for m, n in names.items()]
 
 
 DEFAULT_CODEC = CodecSpec()

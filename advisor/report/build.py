@@ -18,6 +18,7 @@ from advisor.report.codec_table import codec_table, is_codec_record
 from advisor.report.environment import DATE_FORMAT, environment
 from advisor.report.generic_table import generic_tables
 from advisor.report.model import Missing, Report
+from advisor.report.own_codecs import read_own_codecs
 from advisor.report.save_table import save_tables
 
 logger = logging.getLogger(__name__)
@@ -55,11 +56,14 @@ def build_report(
     catalog: str | Path | None = None,
     *,
     cards: bool = True,
+    own_codecs: str | Path | None = None,
 ) -> Report:
     """Read the asv results under ``results_dir`` (None or missing: none yet) and the catalog.
 
     Only the most recent run of each benchmark on the most recently measured
     machine is used. Cards read store metadata only and never generate data.
+    ``own_codecs`` is a file of ``advisor codecs --json`` output: the user's own data's
+    Pareto section.
 
     Examples
     --------
@@ -67,6 +71,7 @@ def build_report(
     >>> report.source, [m.command for m in report.missing] == [RUN_COMMAND]
     ('no benchmark results', True)
     """
+    own = None if own_codecs is None else read_own_codecs(own_codecs)
     results = None
     if results_dir is not None and Path(results_dir).is_dir():
         results = read_results(results_dir).latest()
@@ -103,6 +108,7 @@ def build_report(
         saves=saves,
         access=access,
         others=others,
+        own_codecs=own,
         cards=card_list,
         environment=tuple(environment(results)),
         missing=tuple(missing),

@@ -20,12 +20,14 @@ def make_report(
     out: str | Path = "reports",
     *,
     overwrite: bool = False,
+    codecs: str | Path | None = None,
 ) -> tuple[Path, Report]:
     """Write ``out/index.html`` from the asv ``results`` and the ``catalog``; the path and the report.
 
     ``results`` None reads :data:`DEFAULT_RESULTS`, and its absence means no
     results yet; a folder given that is missing is an error. The output folder
-    is checked before anything is read.
+    is checked before anything is read. ``codecs`` is a file of ``advisor codecs --json``
+    output: its Pareto per variable gets a section.
 
     Examples
     --------
@@ -41,5 +43,7 @@ def make_report(
             f"--results {results} is not a folder: pass asv's results_dir, e.g. --results results"
         )
     check_out_dir(out, overwrite=overwrite)
-    report = build_report(results if results is not None else DEFAULT_RESULTS, catalog)
+    report = build_report(
+        results if results is not None else DEFAULT_RESULTS, catalog, own_codecs=codecs
+    )
     return write_report(render_report(report), out, overwrite=overwrite), report

@@ -16,6 +16,7 @@ from advisor.report.cards import Card
 from advisor.report.codec_table import CodecTable
 from advisor.report.environment import Fact, installed_version
 from advisor.report.generic_table import GenericTable
+from advisor.report.own_codecs import OwnCodecs
 from advisor.report.save_table import SaveTable
 
 GENERATOR = "chunk-advisor report"
@@ -60,6 +61,8 @@ class Report:
     saves: tuple[SaveTable, ...] = ()
     access: AccessTable | None = None
     others: tuple[GenericTable, ...] = ()
+    own_codecs: OwnCodecs | None = None
+    """The user's own data's codecs (``advisor report --codecs FILE``), if given."""
     cards: tuple[Card, ...] = ()
     environment: tuple[Fact, ...] = ()
     missing: tuple[Missing, ...] = ()

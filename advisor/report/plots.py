@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from advisor.report.codec_table import CodecTable, Goal
+    from advisor.report.own_codecs import OwnCodecs
     from advisor.report.save_table import SaveTable
 
 DPI = 100
@@ -192,4 +193,60 @@ def save_tradeoff(table: SaveTable) -> str | None:
     ax.grid(True, alpha=0.25)
     ax.legend(fontsize=8, ncols=2, loc="best")
     ax.set_title("the save step: compression ratio against time", fontsize=10, loc="left")
+    return png_data_uri(fig)
+
+
+def own_codec_tradeoff(own: OwnCodecs) -> str | None:
+    """The user's own data: ratio against decode MB/s per variable, the front and the pick.
+
+    None when no variable has a candidate.
+    """
+    from matplotlib.figure import Figure
+
+    variables = [v for v in own.variables if v.candidates]
+    if not variables:
+        return None
+    cols = min(2, len(variables))
+    rows = math.ceil(len(variables) / cols)
+    fig = Figure(figsize=(10, 3.2 * rows + 0.4), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False)
+    for ax in axes.ravel()[len(variables) :]:
+        ax.set_visible(False)
+    for ax, v in zip(axes.ravel(), variables, strict=False):
+        xs = [c.decode_mb_s for c in v.candidates]
+        ys = [c.ratio for c in v.candidates]
+        ax.scatter(xs, ys, s=14, color="#9aa5b1", label="candidate", zorder=2)
+        fx, fy = _front_2d(xs, ys)
+        ax.step(fx, fy, where="post", color="#5b6570", lw=1, zorder=1, label="Pareto front")
+        picked = v.picked
+        if picked is not None:
+            ax.errorbar(
+                [picked.decode_mb_s],
+                [picked.ratio],
+                yerr=[[picked.ratio - picked.ratio_low], [picked.ratio_high - picked.ratio]],
+                fmt="*",
+                ms=13,
+                color=GOAL_STYLE["balanced"]["color"],
+                mec="white",
+                zorder=4,
+                label="pick (95% CI of the ratio)",
+            )
+            ax.annotate(
+                picked.codec,
+                (picked.decode_mb_s, picked.ratio),
+                xytext=(6, 4),
+                textcoords="offset points",
+                fontsize=7.5,
+                color=GOAL_STYLE["balanced"]["color"],
+            )
+        if xs and min(xs) > 0:
+            ax.set_xscale("log")
+        ax.margins(x=0.08, y=0.15)
+        ax.set_xlabel("decode MB/s, one thread (log)")
+        ax.set_ylabel("compression ratio")
+        ax.grid(True, which="both", alpha=0.25)
+        ax.set_title(f"{v.name}: ratio vs decode speed", fontsize=10, loc="left")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    unique = dict(zip(labels, handles, strict=True))
+    fig.legend(unique.values(), unique.keys(), loc="outside lower center", ncols=3, fontsize=8)
     return png_data_uri(fig)

@@ -15,11 +15,12 @@ from importlib.resources import files
 from typing import TYPE_CHECKING
 
 from advisor.report.model import GENERATOR, Report
-from advisor.report.plots import codec_tradeoff, save_tradeoff
+from advisor.report.plots import codec_tradeoff, own_codec_tradeoff, save_tradeoff
 from advisor.report.sections.access import access_section, glance_access
 from advisor.report.sections.advice import cards_section
 from advisor.report.sections.appendix import environment_section, missing_section, others_section
 from advisor.report.sections.codecs import codec_section, glance_codecs
+from advisor.report.sections.own_codecs import own_codecs_section
 from advisor.report.sections.save import glance_costs, save_section
 
 if TYPE_CHECKING:
@@ -54,11 +55,13 @@ def sections(report: Report) -> dict[str, str]:
     codec_plot = codec_tradeoff(report.codecs) if report.codecs else None
     codec_save = next((t for t in report.saves if "codec" in t.param_names), None)
     save_plot = save_tradeoff(codec_save) if codec_save else None
+    own_plot = own_codec_tradeoff(report.own_codecs) if report.own_codecs else None
     return {
         "glance_codecs": glance_codecs(report.codecs),
         "glance_access": glance_access(report.access),
         "glance_costs": glance_costs(report.saves, report.codecs),
         "codecs": codec_section(report.codecs, codec_plot),
+        "own_codecs": own_codecs_section(report.own_codecs, own_plot),
         "save": save_section(report.saves, save_plot),
         "access": access_section(report.access),
         "cards": cards_section(report.cards),

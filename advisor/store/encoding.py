@@ -10,7 +10,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from advisor.plan.codecs import DEFAULT_CODEC, CodecSpec, ZarrFormat
+from advisor.plan.codecs import DEFAULT_CODEC, PCODEC_ITEMSIZES, CodecSpec, ZarrFormat
 from advisor.plan.errors import AdvisorError
 
 _BLOSC_SHUFFLE = {"noshuffle": 0, "shuffle": 1, "bitshuffle": 2}
@@ -35,11 +35,66 @@ def numcodecs_compressor(spec: CodecSpec) -> Any:
         return numcodecs.Blosc(cname=spec.cname, clevel=spec.clevel, shuffle=shuffle)
     if spec.family == "zstd":
         return numcodecs.Zstd(level=spec.clevel)
+    if spec.family == "pcodec":
+        return _pcodec(spec, 2)
     return numcodecs.GZip(level=spec.clevel)
 
 
+def _pcodec(spec: CodecSpec, zarr_format: ZarrFormat) -> Any:
+    """PCodec: numcodecs' (zarr 2's compressor) or zarr's wrapper (zarr 3's serializer)."""
+    import importlib.util
+
+    if importlib.util.find_spec("pcodec") is None:  # numcodecs' PCodec needs it
+        raise AdvisorError(
+            "codec pcodec needs the pcodec package: pip install pcodec, or pick another codec"
+        )
+    if zarr_format == 2:
+        from numcodecs.pcodec import PCodec
+
+        return PCodec(level=spec.clevel)
+    from zarr.codecs import numcodecs as wrapped
+
+    with warnings.catch_warnings():  # "not in the Zarr version 3 specification": we know
+        warnings.simplefilter("ignore")
+        return wrapped.PCodec(level=spec.clevel)
+
+
+def check_storable(spec: CodecSpec, itemsize: int) -> None:
+    """Raise AdvisorError when ``spec`` cannot store values of ``itemsize`` bytes.
+
+    Examples
+    --------
+    >>> check_storable(CodecSpec.parse("pcodec"), 4)
+    >>> check_storable(CodecSpec.parse("pcodec"), 1)
+    Traceback (most recent call last):
+    ...
+    advisor.plan.errors.AdvisorError: codec pcodec:8 cannot store 1-byte values (PCodec takes 2-, 4- and 8-byte numbers): pick e.g. blosc:zstd:3:bitshuffle
+    """
+    if spec.family == "pcodec" and itemsize not in PCODEC_ITEMSIZES:
+        raise AdvisorError(
+            f"codec {spec} cannot store {itemsize}-byte values (PCodec takes 2-, 4- and 8-byte "
+            "numbers): pick e.g. blosc:zstd:3:bitshuffle"
+        )
+
+
+def serializer(spec: CodecSpec, zarr_format: ZarrFormat) -> Any:
+    """The array-to-bytes codec of ``spec`` (PCodec under zarr 3), or ``"auto"``: zarr's own.
+
+    Examples
+    --------
+    >>> serializer(CodecSpec.parse("zstd:3"), 3)
+    'auto'
+    >>> type(serializer(CodecSpec.parse("pcodec:4"), 3)).__name__
+    'PCodec'
+    """
+    if spec.family == "pcodec" and zarr_format == 3:
+        return _pcodec(spec, 3)
+    return "auto"
+
+
 def zarr3_codec(spec: CodecSpec, itemsize: int = 4) -> Any:
-    """The ``zarr.codecs`` bytes-to-bytes codec of ``spec`` for zarr format 3, or None.
+    """The ``zarr.codecs`` bytes-to-bytes codec of ``spec`` for zarr format 3, or None
+    (PCodec is no bytes-to-bytes codec: it is the :func:`serializer`).
 
     Examples
     --------
@@ -48,7 +103,7 @@ def zarr3_codec(spec: CodecSpec, itemsize: int = 4) -> Any:
     """
     from zarr import codecs
 
-    if spec.family == "none":
+    if spec.family in ("none", "pcodec"):
         return None
     assert spec.clevel is not None  # CodecSpec.parse gives every compressor a level
     if spec.family == "blosc":
@@ -117,6 +172,7 @@ def encoding_for(
     """
     if shards is not None and zarr_format != 3:
         raise AdvisorError("shards need zarr format 3: pass --zarr-format 3 or drop --shards")
+    check_storable(codec, itemsize)
     out: dict[str, dict[str, Any]] = {}
     for name in variables:
         enc: dict[str, Any] = {
@@ -125,6 +181,8 @@ def encoding_for(
         }
         if codec.keepbits is not None:
             enc["filters"] = filters(codec, zarr_format)
+        if codec.family == "pcodec" and zarr_format == 3:
+            enc["serializer"] = serializer(codec, 3)
         if shards is not None:
             enc["shards"] = tuple(shards)
         out[name] = enc
