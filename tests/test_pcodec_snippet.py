@@ -95,3 +95,23 @@ def test_the_pasted_snippet_writes_what_the_spec_says(
     assert [type(c).__name__ for c in back.compressors] == [
         type(c).__name__ for c in ours["compressors"] or ()
     ]
+
+
+@pytest.mark.parametrize("zarr_format", [2, 3])
+@pytest.mark.parametrize("text", ["bitround:7+blosc:zstd:3:bitshuffle", "pcodec:4"])
+def test_recommends_whole_snippet_keeps_the_filter_and_serializer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, zarr_format: int, text: str
+) -> None:
+    from advisor.plan.policy.snippet import encoding_snippet
+    from advisor.plan.schema import Schema
+
+    spec = CodecSpec.parse(text)
+    data = _data()
+    schema = Schema(("t", "x"), data.shape, data.itemsize, variables=("v",))
+    snippet = encoding_snippet(schema, {"t": 8, "x": 30}, None, spec, zarr_format)  # type: ignore[arg-type]
+    monkeypatch.chdir(tmp_path)
+    exec(snippet, {"ds": xr.Dataset({"v": (("t", "x"), data)})})
+    stored = zarr.open_array(tmp_path / "out.zarr" / "v", mode="r")
+    expected = round_trip(data, spec, zarr_format).decoded  # type: ignore[arg-type]
+    np.testing.assert_array_equal(stored[...], expected)
+    assert ("BitRound" in repr(stored.filters)) == (spec.keepbits is not None)

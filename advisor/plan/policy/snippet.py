@@ -53,7 +53,7 @@ def encoding_snippet(
     """
     if shards is not None and zarr_format != 3:
         raise AdvisorError("shards need zarr format 3: pass --zarr-format 3 or drop --shards")
-    head, expression = codec.snippet(zarr_format)
+    head, _ = codec.snippet(zarr_format)
     chunk_text = ", ".join(f'"{d}": {c}' for d, c in chunks.items())
     names = repr(list(schema.variables)) if schema.variables else "ds.data_vars"
     url = parse_url(schema.name) if schema.name else None
@@ -98,7 +98,10 @@ def encoding_snippet(
     if shards is not None:
         lines.append('        "shards": tuple(shards.get(d, ds.sizes[d]) for d in ds[name].dims),')
     lines += [
-        f'        "compressors": [{expression}],' if expression else '        "compressors": [],',
+        *(
+            f'        "{key}": {value},'
+            for key, value in codec.encoding_entries(zarr_format).items()
+        ),
         "    }",
         f"    for name in {names}",
         "}",
