@@ -185,3 +185,17 @@ def test_calibrate_per_engine_keeps_the_other_engines(tmp_path: Path) -> None:
     assert for_engine(saved, "processes").profile.task_overhead == 2e-3
     assert for_engine(saved, "threads").measured
     assert {t.kind for t in result.timings} == {"read", "scan"}
+
+
+def test_validate_measures_on_the_engine_it_prices_for(
+    sample_store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["validate", str(sample_store), "--hours", "48", "--top", "0", "--spread", "0"]
+    args += ["--layout", "time=48,latitude=121,longitude=161", "--layout", "time=6,latitude=30"]
+    args += ["--repeats", "1", "--min-size", "100kB", "--max-size", "4MB", "-p", "full-scan"]
+    code, out, err = run_cli([*args, "--engine", "threads", "--json"], capsys)
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["engine"] == "threads"
+    assert "reductions priced for dask's threaded scheduler" in data["profile_origin"]
+    assert all(layout["measured"]["full-scan"] > 0 for layout in data["layouts"])
