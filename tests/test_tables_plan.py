@@ -14,6 +14,7 @@ import pytest
 from advisor.plan.errors import AdvisorError
 from advisor.plan.profile import StorageProfile
 from advisor.plan.tables.cost import Grid, table_cost
+from advisor.plan.tables.dtypes import check_columns, check_float
 from advisor.plan.tables.layout import TableLayout
 from advisor.plan.tables.parse import (
     parse_table_pattern,
@@ -244,3 +245,88 @@ def test_unsorted_row_groups_hold_every_key_and_time(tmp_path: Path) -> None:
 
 def test_grid_of_a_schema() -> None:
     assert Grid.of(_schema()) == Grid(KEYS, STEPS, 3600.0)
+
+
+# --- verified downcasts ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi", "target"),
+    [
+        (-128, 127, "int8"),  # int8's own edges
+        (-129, 127, "int16"),
+        (-128, 128, "int16"),
+        (0, 255, "uint8"),  # unsigned from min >= 0
+        (0, 256, "uint16"),
+        (-32768, 32767, "int16"),
+        (0, 65535, "uint16"),
+        (0, 65536, "uint32"),
+        (-(2**31), 2**31 - 1, "int32"),
+        (-(2**31) - 1, 0, "int64"),
+        (0, 2**32 - 1, "uint32"),
+        (0, 2**32, "uint64"),
+    ],
+)
+def test_integer_downcasts_are_exact_at_the_edges(lo: int, hi: int, target: str) -> None:
+    values = np.array([lo, hi, (lo + hi) // 2], dtype=np.int64 if hi < 2**63 else np.uint64)
+    schema = TableSchema("t", 3, (TableColumn("n", values.dtype.name),))
+    (check,) = check_columns(schema, {"n": values})
+    assert check.target == (target if np.dtype(target).itemsize < 8 else values.dtype.name)
+    if check.verdict == "downcast":
+        assert np.array_equal(values.astype(check.target).astype(values.dtype), values)
+        assert check.bytes_saved == 3 * (8 - np.dtype(check.target).itemsize)
+
+
+def test_integer_range_from_statistics_wins_over_a_sample() -> None:
+    # the sample holds 0..10, the statistics of the whole column say 0..70,000
+    schema = TableSchema("t", 10**6, (TableColumn("n", "int64", minimum=0, maximum=70_000),))
+    (check,) = check_columns(schema, {"n": np.arange(11)})
+    assert check.target == "uint32" and "statistics" in check.reason
+
+
+@pytest.mark.parametrize(
+    ("values", "target", "refusal"),
+    [
+        # the seed's float16 for 2 m temperature: 300.125 K lands halfway, error 0.125 K
+        (np.array([270.0, 300.125, 330.0]), "float32", "float16: max error 0.125"),
+        # pressure in Pa: float32 rounds 1e5 to 0.0039 Pa, within 1e-6 of the 10 kPa spread
+        (np.array([95_000.0, 100_000.3, 105_000.0]), "float32", "float16: 3 value(s) overflow"),
+        (np.array([65504.0, 1.0]), "float16", None),  # float16's largest finite value
+        (np.array([65520.0, 1.0]), "float32", "float16: 1 value(s) overflow"),
+        (np.array([1e-8, 1.0]), "float32", "float16: 1 nonzero value(s) underflow"),
+        (np.array([3.0e38, 1.0]), "float32", "float16: 1 value(s) overflow"),
+        (np.array([3.5e38 * 10, 1.0]), "float64", "float32: 1 value(s) overflow"),
+        (np.array([1e-46, 1.0]), "float64", "float32: 1 nonzero value(s) underflow"),
+        # a large offset over a small spread: float32 spaces values near 1e6 by 0.0625
+        (np.array([1e6 + 0.1, 1e6 + 0.2, 1e6 + 0.3]), "float64", "float32: max error"),
+        (np.array([0.0, 0.5, np.nan, np.inf]), "float16", None),  # nan and inf survive
+    ],
+)
+def test_float_downcasts_at_the_edges(values: np.ndarray, target: str, refusal: str | None) -> None:
+    check = check_float("x", values)
+    assert check.target == target
+    if refusal is not None:
+        assert any(r.startswith(refusal) for r in check.refused), check.refused
+    if check.verdict == "downcast":
+        back = values.astype(check.target).astype(np.float64)
+        ok = np.isfinite(values)
+        assert np.abs(back[ok] - values[ok]).max() <= check.tolerance
+        assert np.array_equal(np.isnan(back), np.isnan(values))
+
+
+def test_a_user_tolerance_per_column() -> None:
+    t2m = np.array([270.0, 300.125, 330.0])
+    assert check_float("t2m", t2m, tolerance=0.2).target == "float16"
+    schema = TableSchema("t", 3, (TableColumn("t2m", "float64"),))
+    (check,) = check_columns(schema, {"t2m": t2m}, {"t2m": 0.2})
+    assert check.target == "float16" and check.bytes_saved == 3 * 6
+
+
+def test_dictionary_for_few_distinct_strings() -> None:
+    schema = TableSchema(
+        "t",
+        1000,
+        (TableColumn("station", "string", 100), TableColumn("note", "string", 900)),
+    )
+    verdicts = [c.verdict for c in check_columns(schema)]
+    assert verdicts == ["dictionary", "keep"]
