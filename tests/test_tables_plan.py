@@ -10,6 +10,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from advisor.plan.errors import AdvisorError
 from advisor.plan.profile import StorageProfile
@@ -22,6 +24,7 @@ from advisor.plan.tables.parse import (
     schema_from_description,
 )
 from advisor.plan.tables.patterns import TablePattern
+from advisor.plan.tables.policy import FILE_CAP, FILE_FLOOR, MAX_PARTITIONS, recommend_table
 from advisor.plan.tables.schema import TableColumn, TableSchema
 
 # --- the parsers ---------------------------------------------------------------------------
@@ -330,3 +333,75 @@ def test_dictionary_for_few_distinct_strings() -> None:
     )
     verdicts = [c.verdict for c in check_columns(schema)]
     assert verdicts == ["dictionary", "keep"]
+
+
+# --- the policy ------------------------------------------------------------------------------
+
+SAMPLE = (
+    "time:timestamp,station:string:1000,latitude:float64,longitude:float64,cape:float64,"
+    "cin:float64,k_index:float64,blh:float64"
+)
+
+
+def test_the_sample_tables_advice_beats_the_seeds_day_partitions() -> None:
+    schema = schema_from_description(8_760_000, SAMPLE)
+    rec = recommend_table(schema, ["key", "time-range:days=7", "scan:columns=cape,blh"])
+    seed = next(a for a in rec.alternatives if a.layout.label == "day partitions (the seed)")
+    assert seed.n_files == 365 and seed.file_bytes < FILE_FLOOR  # the issue's ~1 MB files
+    assert rec.pick.seconds < seed.seconds
+    assert FILE_FLOOR <= rec.pick.file_bytes <= FILE_CAP
+    # a station's year: the seed opens every day's file, the pick far fewer
+    assert seed.costs[0].files_opened == 365 and rec.pick.costs[0].files_opened < 365
+    assert rec.dtypes[1].verdict == "dictionary" and rec.layout.dictionary == ("station",)
+    assert "ds.write_dataset(" in rec.pyarrow_snippet and "to_parquet(" in rec.dask_snippet
+    data = rec.to_dict()
+    assert data["layout"]["row_group_rows"] == rec.layout.row_group_rows
+    assert len(data["alternatives"]) == 13 and data["binding"] == rec.binding
+
+
+def test_key_queries_sort_by_key_and_time_ranges_by_time() -> None:
+    schema = schema_from_description(8_760_000, SAMPLE)
+    assert recommend_table(schema, ["key"]).layout.sort_by[0] == "station"
+    by_time = recommend_table(schema, ["time-range:days=1"]).layout
+    assert by_time.sort_by[:1] == ("time",) or by_time.time_partition != "none"
+
+
+def test_a_small_table_is_one_file() -> None:
+    rec = recommend_table(schema_from_description(10_000, SAMPLE), ["key", "time-range"])
+    assert rec.pick.n_files == 1 and rec.binding == "table-size"
+    assert "below the 20.0 MB floor" in rec.binding_constraint
+
+
+def test_float_values_are_downcast_only_when_verified() -> None:
+    schema = schema_from_description(24_000, "time:timestamp,station:string:1000,t2m:float64")
+    t2m = np.linspace(270.0, 330.0, 481)
+    rec = recommend_table(schema, ["scan"], values={"t2m": t2m})
+    assert rec.layout.dtypes == {"t2m": "float32"}
+    assert rec.bytes_saved == 24_000 * 4 + 24_000 * 12  # the float, the dictionary
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    rows=st.integers(1_000, 10**10),
+    keys=st.integers(1, 100_000),
+    weights=st.lists(st.floats(0.1, 10), min_size=3, max_size=3),
+)
+def test_policy_invariants(rows: int, keys: int, weights: list[float]) -> None:
+    keys = min(keys, rows)
+    schema = schema_from_description(rows, f"time:timestamp,id:int32:{keys},x:float32")
+    patterns = [
+        f"key@{weights[0]}",
+        f"time-range:days=3@{weights[1]}",
+        f"scan:columns=x@{weights[2]}",
+    ]
+    rec = recommend_table(schema, patterns)
+    assert rec.pick.n_partitions <= MAX_PARTITIONS
+    assert 1 <= rec.layout.row_group_rows <= 1_000_000
+    assert rec.pick.n_files >= rec.pick.n_partitions
+    for cost in rec.pick.costs:
+        assert 0 <= cost.files_opened <= rec.pick.n_files + 1e-9
+        assert cost.rows_read <= rows * 1.0000001 and cost.seconds > 0
+    # the pick is never slower than any reference layout inside the band
+    for alt in rec.alternatives:
+        if alt.n_partitions <= MAX_PARTITIONS and FILE_FLOOR <= alt.file_bytes <= FILE_CAP:
+            assert rec.pick.seconds <= alt.seconds * (1 + 1e-9) or rec.binding == "table-size"

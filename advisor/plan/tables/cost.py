@@ -310,7 +310,8 @@ def table_cost(
     else:  # scan, groupby, a key query on another column: everything
         files = float(total_files)
         rgs = float(sum(len(s.offsets) * s.buckets * len(s.rows) for s in parts))
-        rows = float(schema.rows)
+        rows = float(grid.keys * grid.steps)
+    rows *= schema.rows / (grid.keys * grid.steps)  # the grid rounds rows per key
     seconds = _seconds(files, rgs, rows * row_stored, rows * row_memory, len(cols), profile)
     return TableCost(pattern_name(p), p.weight, files, rgs, rows, rows * row_stored, seconds)
 

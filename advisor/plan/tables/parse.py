@@ -92,7 +92,7 @@ def parse_table_pattern(text: str | TablePattern) -> TablePattern:
         every = parse_freq(values.get("every", "1D"), "append:every").pandas
     columns = tuple(c.strip() for c in values.get("columns", "").split("+") if c.strip())
     return TablePattern(
-        kind,  # type: ignore[arg-type]
+        kind,
         weight=weight,
         days=days if kind == "time-range" else None,
         column=values.get("column"),
