@@ -158,7 +158,7 @@ def _candidates(
     t, k = schema.time_column, schema.key_column
     grains = GRANULARITIES if t else ("none",)
     buckets = [b for b in BUCKETS if b == 0 or (k and b < grid.keys)]
-    sorts: list[tuple[str, ...]] = [()]
+    sorts: list[tuple[str, ...]] = [] if schema.sorted_by else [()]  # () would keep that order
     if k:
         sorts.append((k, t) if t else (k,))
     if t:
