@@ -208,3 +208,20 @@ def test_a_broken_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture
     code, _, err = run_cli(["recommend", str(path)], capsys)
     assert_one_line_error(code, err)
     assert "cannot read" in err
+
+
+def test_the_codec_is_measured_on_the_sample(files: dict[str, Path]) -> None:
+    from advisor.plan.profile import StorageProfile
+    from advisor.plan.tables.codecs import read_seconds_per_byte
+
+    rec = recommend_table(files["csv"], ["scan"], "object-store")
+    labels = [m.label for m in rec.codecs]
+    assert labels == ["zstd:1", "zstd:3", "zstd:9", "snappy", "lz4", "gzip:6"]
+    assert all(m.ratio > 1 and m.decode_speed > 0 for m in rec.codecs)
+    profile = StorageProfile.preset("object-store")
+    best = min(rec.codecs, key=lambda m: read_seconds_per_byte(m, profile))
+    assert (rec.layout.compression, rec.layout.compression_level) == (best.compression, best.level)
+    # the sorted station ids compress far better than random floats
+    assert best.column_ratios["station"] > 10 * best.column_ratios["cape"]
+    bare = recommend_table(rows=1000, columns="a:float64")
+    assert bare.codecs == () and bare.layout.compression == "zstd"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from advisor.plan.errors import AdvisorError
 from advisor.plan.profile import StorageProfile
-from advisor.plan.tables.parse import DEFAULT_TABLE_PATTERNS, schema_from_description
+from advisor.plan.tables.parse import schema_from_description
 from advisor.plan.tables.patterns import TablePattern
 from advisor.plan.tables.policy import recommend_table as _recommend
 from advisor.plan.tables.results import TableRecommendation
@@ -19,7 +19,7 @@ from advisor.store.profiles import resolve_profile
 
 def recommend_table(
     source: TableSchema | str | Path | None = None,
-    patterns: Sequence[str | TablePattern] = DEFAULT_TABLE_PATTERNS,
+    patterns: Sequence[str | TablePattern] = (),
     profile: StorageProfile | str | None = None,
     *,
     rows: int | str | None = None,
@@ -27,15 +27,18 @@ def recommend_table(
     tolerances: Mapping[str, float] | None = None,
     compression: str = "zstd",
     compression_level: int | None = 3,
+    measure_codecs: bool = True,
 ) -> TableRecommendation:
     """Recommend a Parquet layout for a table read by ``patterns``.
 
+    No ``patterns``: a week's time range, a key's rows and a scan (those the table can serve).
     ``source`` is a :class:`TableSchema`, a Parquet file or dataset folder, or a CSV
     (``.csv``, ``.csv.gz``: a bounded sample is read); or give ``rows`` and ``columns``
     (``name:dtype[:cardinality],...``) instead. ``profile`` is a
     :class:`~advisor.plan.profile.StorageProfile`, a preset name or a JSON file (default: the
     built-in local defaults). ``tolerances`` are per-column absolute tolerances of the float
-    downcasts.
+    downcasts. A Parquet or CSV source has its codec measured on the sample
+    (``measure_codecs``): zstd 1/3/9, snappy, lz4 and gzip, written and read in memory.
 
     Examples
     --------
@@ -55,6 +58,7 @@ def recommend_table(
     prof, _ = resolve_profile(profile)
     values: dict = {}
     note = ""
+    codecs: list = []
     ratios: dict[str, float] = {}
     if described:
         assert rows is not None and columns is not None
@@ -70,6 +74,8 @@ def recommend_table(
 
         table = read_table_source(source)
         schema, values, ratios = table.schema, table.values, table.ratios
+        if measure_codecs and table.sample is not None and table.sample.num_rows:
+            codecs = _measure(table, schema, values, tolerances)
         if not table.exact_rows:
             note = (
                 f"{table.kind}: rows estimated, cardinalities and value ranges from a sample "
@@ -77,12 +83,27 @@ def recommend_table(
             )
     rec = _recommend(
         schema,
-        list(patterns) or list(DEFAULT_TABLE_PATTERNS),
+        list(patterns),
         prof,
         values=values,
         tolerances=tolerances,
         ratios=ratios,
         compression=compression,
         compression_level=compression_level,
+        codecs=codecs,
     )
     return dataclasses.replace(rec, notes=(*rec.notes, note)) if note else rec
+
+
+def _measure(
+    table: object, schema: TableSchema, values: dict, tolerances: Mapping[str, float] | None
+) -> list:
+    """The Parquet codecs on the sample as the layout would store it (downcasts, dictionaries)."""
+    from advisor.plan.tables.dtypes import check_columns
+    from advisor.run.table_codec import measure_parquet_codecs, prepare_sample
+
+    checks = check_columns(schema, values, tolerances)
+    dtypes = {c.column: c.target for c in checks if c.verdict == "downcast"}
+    dictionary = [c.column for c in checks if c.verdict == "dictionary"]
+    sample = prepare_sample(table.sample, dtypes, dictionary)  # type: ignore[attr-defined]
+    return measure_parquet_codecs(sample, dictionary)

@@ -27,12 +27,11 @@ def recommend_table_cmd(
 ) -> None:
     """Recommend a layout for the table and print it (``--json``: one object)."""
     from advisor.api.tables import recommend_table
-    from advisor.plan.tables.parse import DEFAULT_TABLE_PATTERNS
     from advisor.store.profiles import find_profile
 
     rec = recommend_table(
         source,
-        patterns or list(DEFAULT_TABLE_PATTERNS),
+        patterns,
         find_profile(profile),
         rows=rows,
         columns=columns,
@@ -120,6 +119,20 @@ def _show(rec: TableRecommendation) -> None:
         saved = size(check.bytes_saved) if check.bytes_saved else ""
         dtypes.add_row(inert(check.column), check.dtype, advice, inert(why), saved)
     console.print(dtypes)
+    if rec.codecs:
+        codecs = Table(title="Parquet codecs measured on the sample (one thread, in memory)")
+        for column in ("codec", "ratio", "encode", "decode"):
+            codecs.add_column(column, justify="left" if column == "codec" else "right")
+        for m in rec.codecs:
+            picked = (m.compression, m.level) == (layout.compression, layout.compression_level)
+            codecs.add_row(
+                m.label,
+                f"{m.ratio:.3g}",
+                f"{size(m.encode_speed)}/s",
+                f"{size(m.decode_speed)}/s",
+                style="bold green" if picked else None,
+            )
+        console.print(codecs)
     for note in rec.notes:
         console.print(f"[yellow]note[/yellow]: {inert(note)}")
     console.print("[bold]paste-ready (pyarrow)[/bold]:")

@@ -55,6 +55,8 @@ class TableSource:
     ratios: dict[str, float] = field(default_factory=dict)
     sample_rows: int = 0
     exact_rows: bool = True
+    sample: Any = None
+    """The sampled rows as a ``pyarrow.Table`` (the codec measurement writes them)."""
 
 
 def read_table_source(source: str | Path) -> TableSource:
@@ -154,7 +156,8 @@ def _from_parquet(path: Path) -> TableSource:
         sorted_by=schema.sorted_by,
     )
     n = sum(len(c) for c in sample)
-    return TableSource(path, "parquet", final, values, ratios, n, complete)
+    joined = pa.concat_tables(sample) if sample else None
+    return TableSource(path, "parquet", final, values, ratios, n, complete, joined)
 
 
 def _hive_names(root: Path, first: str) -> set[str]:
@@ -200,7 +203,7 @@ def _from_csv(path: Path) -> TableSource:
     quarter = max(1, math.ceil(n / 4))
     sample = [table.slice(i, quarter) for i in range(0, n, quarter)]
     schema, values = _describe(path.name.split(".")[0], rows, table.schema, sample, rows)
-    return TableSource(path, "csv", schema, values, {}, n, whole)
+    return TableSource(path, "csv", schema, values, {}, n, whole, table)
 
 
 def _describe(

@@ -32,7 +32,7 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
 EXAMPLES = "time-range:days=7, key:column=station, scan:columns=cape,blh, groupby:by=station@2"
 
 DEFAULT_TABLE_PATTERNS = ("time-range:days=7", "key", "scan")
-"""The patterns priced when the user names none."""
+"""The patterns priced when the user names none (those the table has columns for)."""
 
 STRING_BYTES = 16
 """Bytes per string value in memory when nothing better is known: a 4-byte Arrow offset and
@@ -139,6 +139,19 @@ def pattern_name(pattern: TablePattern) -> str:
     params += [("columns", ",".join(pattern.columns) or None), ("every", pattern.every)]
     text = ",".join(f"{k}={v}" for k, v in params if v is not None)
     return f"{pattern.kind}:{text}" if text else pattern.kind
+
+
+def default_patterns(schema: TableSchema) -> list[TablePattern]:
+    """:data:`DEFAULT_TABLE_PATTERNS` that ``schema`` can serve (a time range needs a time
+    column, a key query a key).
+
+    >>> [p.kind for p in default_patterns(schema_from_description(10, "cape:float64"))]
+    ['scan']
+    """
+    out = [parse_table_pattern(p) for p in DEFAULT_TABLE_PATTERNS]
+    drop = {"time-range"} if schema.time_column is None else set()
+    drop |= {"key"} if schema.key_column is None else set()
+    return [resolve_pattern(p, schema) for p in out if p.kind not in drop]
 
 
 def resolve_pattern(pattern: TablePattern, schema: TableSchema) -> TablePattern:

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from advisor.plan.profile import StorageProfile
+from advisor.plan.tables.codecs import ParquetCodecMeasure, pick_codec
 from advisor.plan.tables.cost import (
     Grid,
     n_partitions,
@@ -27,7 +28,7 @@ from advisor.plan.tables.cost import (
 )
 from advisor.plan.tables.dtypes import DtypeCheck, check_columns
 from advisor.plan.tables.layout import TableLayout, TimeGranularity
-from advisor.plan.tables.parse import DEFAULT_TABLE_PATTERNS, parse_table_pattern, resolve_pattern
+from advisor.plan.tables.parse import default_patterns, parse_table_pattern, resolve_pattern
 from advisor.plan.tables.patterns import TablePattern
 from advisor.plan.tables.references import reference_layouts
 from advisor.plan.tables.results import Binding, LayoutCosts, SortChoice, TableRecommendation
@@ -68,7 +69,7 @@ GRANULARITIES: tuple[TimeGranularity, ...] = (
 
 def recommend_table(
     schema: TableSchema,
-    patterns: Sequence[str | TablePattern] = DEFAULT_TABLE_PATTERNS,
+    patterns: Sequence[str | TablePattern] = (),
     profile: StorageProfile | None = None,
     *,
     values: Mapping[str, np.ndarray] | None = None,
@@ -76,10 +77,11 @@ def recommend_table(
     ratios: Mapping[str, float] | None = None,
     compression: str = "zstd",
     compression_level: int | None = 3,
+    codecs: Sequence[ParquetCodecMeasure] = (),
 ) -> TableRecommendation:
     """Recommend a Parquet layout for ``schema`` read by ``patterns``.
 
-    ``values`` are sampled column values (the float downcasts need them); ``tolerances`` the
+    No ``patterns``: :func:`~advisor.plan.tables.parse.default_patterns`. ``values`` are sampled column values (the float downcasts need them); ``tolerances`` the
     per-column absolute tolerance of a float downcast; ``ratios`` measured memory/stored
     ratios per column.
 
@@ -96,12 +98,15 @@ def recommend_table(
     """
     profile = profile or StorageProfile()
     pats = [resolve_pattern(parse_table_pattern(p), schema) for p in patterns]
-    if not pats:
-        pats = [resolve_pattern(parse_table_pattern(p), schema) for p in DEFAULT_TABLE_PATTERNS]
+    pats = pats or default_patterns(schema)
     checks = check_columns(schema, values, tolerances)
     dtypes = {c.column: c.target for c in checks if c.verdict == "downcast"}
     dictionary = tuple(c.column for c in checks if c.verdict == "dictionary")
     ratio_map = dict(ratios or {})
+    if codecs:
+        best = pick_codec(codecs, profile)
+        compression, compression_level = best.compression, best.level
+    measured = {(m.compression, m.level): m for m in codecs}
     grid = Grid.of(schema)
     base = TableLayout(
         "advisor",
@@ -112,10 +117,21 @@ def recommend_table(
     )
     row_bytes = sum(stored_bytes(c.name, schema, base, ratio_map) for c in schema.columns)
     table_bytes = row_bytes * schema.rows
-    priced = [
-        _price(layout, pats, schema, profile, ratio_map, row_bytes)
-        for layout in _candidates(base, schema, grid, row_bytes)
-    ]
+    if codecs:
+        ratio_map = {**ratio_map, **best.column_ratios}
+        row_bytes = sum(stored_bytes(c.name, schema, base, ratio_map) for c in schema.columns)
+        table_bytes = row_bytes * schema.rows
+
+    def price(layout: TableLayout) -> LayoutCosts:
+        m = measured.get((layout.compression, layout.compression_level))
+        if m is None:
+            return _price(layout, pats, schema, profile, ratio_map, row_bytes)
+        own = dataclasses.replace(profile, decode_speed=m.decode_speed)
+        mine = {**ratio_map, **m.column_ratios}
+        per_row = sum(stored_bytes(c.name, schema, layout, mine) for c in schema.columns)
+        return _price(layout, pats, schema, own, mine, per_row)
+
+    priced = [price(layout) for layout in _candidates(base, schema, grid, row_bytes)]
     priced = _with_slowdowns(priced, priced)
     allowed = [c for c in priced if c.n_partitions <= MAX_PARTITIONS]
     in_band = [c for c in allowed if FILE_FLOOR <= c.file_bytes <= FILE_CAP]
@@ -131,7 +147,7 @@ def recommend_table(
         dataclasses.replace(r, dtypes=dtypes, dictionary=dictionary) if r.dtypes else r
         for r in reference_layouts(schema)
     ]
-    alternatives = [_price(r, pats, schema, profile, ratio_map, row_bytes) for r in refs]
+    alternatives = [price(r) for r in refs]
     alternatives = _with_slowdowns(alternatives, priced)
     (pick,) = _with_slowdowns([pick], priced)
     parts = pick.n_partitions
@@ -148,6 +164,7 @@ def recommend_table(
         dask_snippet=dask_snippet(pick.layout, schema),
         candidates=len(priced),
         notes=_notes(checks, schema),
+        codecs=tuple(codecs),
     )
 
 

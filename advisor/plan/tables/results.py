@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from advisor.plan.tables.codecs import ParquetCodecMeasure
 from advisor.plan.tables.cost import TableCost
 from advisor.plan.tables.dtypes import DtypeCheck
 from advisor.plan.tables.layout import TableLayout
@@ -79,6 +80,8 @@ class TableRecommendation:
     dask_snippet: str
     candidates: int
     notes: tuple[str, ...] = ()
+    codecs: tuple[ParquetCodecMeasure, ...] = ()
+    """The Parquet codecs measured on a sample (empty: none measured, zstd 3 assumed)."""
 
     @property
     def layout(self) -> TableLayout:
@@ -127,6 +130,7 @@ class TableRecommendation:
             "dtypes": [asdict(c) for c in self.dtypes],
             "bytes_saved": self.bytes_saved,
             "snippets": {"pyarrow": self.pyarrow_snippet, "dask": self.dask_snippet},
+            "codecs": [{**asdict(m), "label": m.label} for m in self.codecs],
             "notes": list(self.notes),
         }
 
