@@ -40,13 +40,17 @@ GRANULARITY_SECONDS: dict[TimeGranularity, float] = {
 }
 """Seconds of one time partition (Gregorian means for months, quarters and years)."""
 
-FILE_OVERHEAD = 5e-4
+FILE_OVERHEAD = 1e-3
 """CPU seconds per file a reader opens beyond the storage latency: listing its folder, reading
-and parsing the Parquet footer, making the dataset fragment (pyarrow 15+, local disk)."""
+and parsing the Parquet footer, making the dataset fragment. Measured: ``ds.dataset(folder)
+.to_table()`` of 10 to 400 one-thousand-row files took 0.4-0.6 ms per file (pyarrow 26, local
+disk, 2 busy cores)."""
 
-COLUMN_CHUNK_OVERHEAD = 2e-5
+COLUMN_CHUNK_OVERHEAD = 1e-4
 """CPU seconds per column chunk read (one column of one row group): the page headers, the
-decoder's set-up, the batch handed on (the profile has no Parquet constant for it)."""
+decoder's set-up, the batch handed on (the profile has no Parquet constant for it). Measured:
+2M rows x 4 float64 columns (zstd) scanned in 5,000-row groups took 0.21 s more than in
+1M-row groups, about 0.13 ms per extra column chunk (pyarrow 26, 2 busy cores)."""
 
 DEFAULT_RATIOS = {"float": 1.15, "int": 2.5, "timestamp": 6.0, "string": 10.0, "bool": 8.0}
 """Memory bytes over stored bytes per column kind under zstd or snappy, when not measured:

@@ -23,6 +23,7 @@ from advisor.plan.tables.cost import (
     Grid,
     n_partitions,
     partition_steps,
+    shapes,
     stored_bytes,
     table_cost,
 )
@@ -124,14 +125,16 @@ def recommend_table(
 
     def price(layout: TableLayout) -> LayoutCosts:
         m = measured.get((layout.compression, layout.compression_level))
-        if m is None:
-            return _price(layout, pats, schema, profile, ratio_map, row_bytes)
-        own = dataclasses.replace(profile, decode_speed=m.decode_speed)
-        mine = {**ratio_map, **m.column_ratios}
+        own = dataclasses.replace(profile, decode_speed=m.decode_speed) if m else profile
+        mine = {**ratio_map, **m.column_ratios} if m else ratio_map
         per_row = sum(stored_bytes(c.name, schema, layout, mine) for c in schema.columns)
         return _price(layout, pats, schema, own, mine, per_row)
 
+    refs = reference_layouts(schema)
+    alternatives = [price(r) for r in refs]  # as people write them: no downcasts
+    # the references are candidates too: the pick is never slower than one inside the band
     priced = [price(layout) for layout in _candidates(base, schema, grid, row_bytes)]
+    priced += [price(_as_advisor(r, base)) for r in refs]
     priced = _with_slowdowns(priced, priced)
     allowed = [c for c in priced if c.n_partitions <= MAX_PARTITIONS]
     in_band = [c for c in allowed if FILE_FLOOR <= c.file_bytes <= FILE_CAP]
@@ -143,11 +146,6 @@ def recommend_table(
     pick = min(pool, key=lambda c: c.seconds)
     binding, sentence = _binding(pick, fastest, table_bytes, priced)
     logger.debug("choosing %r (%s), binding %r", pick.layout.label, pick.describe(), binding)
-    refs = [
-        dataclasses.replace(r, dtypes=dtypes, dictionary=dictionary) if r.dtypes else r
-        for r in reference_layouts(schema)
-    ]
-    alternatives = [price(r) for r in refs]
     alternatives = _with_slowdowns(alternatives, priced)
     (pick,) = _with_slowdowns([pick], priced)
     parts = pick.n_partitions
@@ -165,6 +163,18 @@ def recommend_table(
         candidates=len(priced),
         notes=_notes(checks, schema),
         codecs=tuple(codecs),
+    )
+
+
+def _as_advisor(layout: TableLayout, base: TableLayout) -> TableLayout:
+    """A reference layout as a candidate: the advisor's name, dtypes, dictionaries and codec."""
+    return dataclasses.replace(
+        layout,
+        label=base.label,
+        dtypes=base.dtypes,
+        dictionary=base.dictionary,
+        compression=base.compression,
+        compression_level=base.compression_level,
     )
 
 
@@ -220,9 +230,7 @@ def _price(
     costs = tuple(table_cost(layout, p, schema, profile, ratios) for p in patterns)
     grid = Grid.of(schema)
     parts = n_partitions(layout, grid)
-    per_part = schema.rows / parts
-    files_per = math.ceil(per_part / layout.max_rows_per_file) if layout.max_rows_per_file else 1
-    files = parts * files_per
+    files = sum(len(s.offsets) * s.buckets * s.files for s in shapes(layout, schema, grid))
     seconds = sum(c.weight * c.seconds for c in costs) / sum(c.weight for c in costs)
     return LayoutCosts(layout, costs, seconds, schema.rows * row_bytes / files, files, parts)
 
