@@ -405,3 +405,11 @@ def test_policy_invariants(rows: int, keys: int, weights: list[float]) -> None:
     for alt in rec.alternatives:
         if alt.n_partitions <= MAX_PARTITIONS and FILE_FLOOR <= alt.file_bytes <= FILE_CAP:
             assert rec.pick.seconds <= alt.seconds * (1 + 1e-9) or rec.binding == "table-size"
+
+
+def test_small_row_groups_only_where_a_filter_prunes() -> None:
+    schema = schema_from_description(8_760_000, SAMPLE)
+    assert (
+        recommend_table(schema, ["scan:columns=cape", "groupby"]).layout.row_group_rows >= 100_000
+    )
+    assert recommend_table(schema, ["key"]).layout.row_group_rows < 100_000  # a station's rows

@@ -52,7 +52,11 @@ MAX_PARTITIONS = 10_000
 """Never more Hive partitions than this (listing and footers dominate beyond)."""
 
 ROW_GROUPS = (10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000)
-"""Rows per row group tried: DuckDB's 100K-1M band, and below it when pruning pays."""
+"""Rows per row group tried: DuckDB's 100K-1M band, and below it (from :data:`SMALL_GROUPS`
+down) only for patterns that filter (a key, a time range), where smaller groups prune more."""
+
+SMALL_GROUPS = 100_000
+"""Row groups below this many rows are candidates only when a pattern filters."""
 
 BUCKETS = (0, 4, 16, 64)
 """Key buckets tried (0: not partitioned by key)."""
@@ -133,7 +137,9 @@ def recommend_table(
     refs = reference_layouts(schema)
     alternatives = [price(r) for r in refs]  # as people write them: no downcasts
     # the references are candidates too: the pick is never slower than one inside the band
-    priced = [price(layout) for layout in _candidates(base, schema, grid, row_bytes)]
+    filters = any(p.kind in ("key", "time-range") for p in pats)
+    sizes = ROW_GROUPS if filters else tuple(r for r in ROW_GROUPS if r >= SMALL_GROUPS)
+    priced = [price(layout) for layout in _candidates(base, schema, grid, row_bytes, sizes)]
     priced += [price(_as_advisor(r, base)) for r in refs]
     priced = _with_slowdowns(priced, priced)
     allowed = [c for c in priced if c.n_partitions <= MAX_PARTITIONS]
@@ -179,7 +185,11 @@ def _as_advisor(layout: TableLayout, base: TableLayout) -> TableLayout:
 
 
 def _candidates(
-    base: TableLayout, schema: TableSchema, grid: Grid, row_bytes: float
+    base: TableLayout,
+    schema: TableSchema,
+    grid: Grid,
+    row_bytes: float,
+    row_groups: Sequence[int] = ROW_GROUPS,
 ) -> list[TableLayout]:
     """Granularities x buckets x sort orders x row groups, files split above the cap."""
     t, k = schema.time_column, schema.key_column
@@ -205,7 +215,7 @@ def _candidates(
             file_rows = max(1, round(FILE_TARGET / row_bytes)) if split else None
             rows_cap = file_rows or math.ceil(part_rows)
             for sort in sorts:
-                for rg in ROW_GROUPS:
+                for rg in row_groups:
                     rg = min(rg, rows_cap)
                     key = (grain, b, sort, rg)
                     if key in seen:
