@@ -73,7 +73,8 @@ def test_schema_of_real_tables(files: dict[str, Path], kind: str) -> None:
     assert [c.name for c in schema.columns] == ["time", "station", "cape", "t2m", "count"]
     assert (schema.time_column, schema.key_column) == ("time", "station")
     assert schema.column("station").cardinality == KEYS
-    assert schema.column("time").cardinality == STEPS
+    # from sorted runs in the sampled files (a day each in the dataset: its edges unseen)
+    assert schema.column("time").cardinality == pytest.approx(STEPS, rel=0.05)
     assert schema.time_span_s == pytest.approx(STEPS * 3600.0)
     assert schema.sorted_by == ("time", "station")
     assert set(source.values) == {"cape", "t2m", "count"}

@@ -61,6 +61,11 @@ class TableSource:
 
 def read_table_source(source: str | Path) -> TableSource:
     """The :class:`TableSource` of a Parquet file or folder, or a CSV (``.csv``, ``.csv.gz``)."""
+    if "://" in str(source):
+        raise AdvisorError(
+            f"table {str(source)!r} is a URL: tables are read from local files for now; "
+            "copy it to a local path"
+        )
     path = Path(source).expanduser()
     if not path.exists():
         raise AdvisorError(f"table {str(source)!r} does not exist: give a .parquet, .csv or folder")
@@ -222,7 +227,13 @@ def _describe(
         if dtype == "string" or dtype.startswith(("int", "uint", "timestamp", "bool")):
             distinct = len(pc.unique(whole.combine_chunks().drop_null()))
             monotonic[fld.name] = all(_sorted(p) for p in parts)
-            scaled = distinct * total / n if monotonic[fld.name] or distinct > 0.9 * n else distinct
+            scaled = float(distinct)
+            if monotonic[fld.name] and n < total:  # sorted runs: changes per row, scaled
+                changes = sum(max(0, len(pc.unique(p.drop_null())) - 1) for p in parts)
+                pairs = sum(max(0, len(p) - 1) for p in parts)
+                scaled = max(distinct, changes / max(1, pairs) * (total - 1) + 1)
+            elif distinct > 0.9 * n:  # nearly unique: as many as rows
+                scaled = distinct * total / n
             card = max(1, min(total, round(scaled)))
         if dtype.startswith(("float", "int", "uint")):
             values[fld.name] = whole.combine_chunks().drop_null().to_numpy(zero_copy_only=False)
