@@ -125,7 +125,7 @@ def _from_parquet(path: Path) -> TableSource:
         chunks.append(table.slice(0, per))
     arrow_schema = pa.schema([dataset.schema.field(n) for n in names])
     sample = [c.cast(arrow_schema) for c in chunks]
-    schema, values = _describe(path.stem or path.name, rows, arrow_schema, sample, rows)
+    schema, values, step = _describe(path.stem or path.name, rows, arrow_schema, sample, rows)
     cols = []
     for col in schema.columns:
         kind = col.dtype
@@ -143,8 +143,7 @@ def _from_parquet(path: Path) -> TableSource:
     if schema.time_column and complete and schema.time_column in low:
         unit = arrow_schema.field(schema.time_column).type.unit
         scale = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}[unit]
-        span = (high[schema.time_column] - low[schema.time_column]) * scale
-        span = span * _steps_over_gaps(schema, cols)
+        span = (high[schema.time_column] - low[schema.time_column]) * scale + step
     ratios = {  # a ratio under 1 (pyarrow gave up a dictionary page) counts as 1
         n: max(1.0, rows * _memory_bytes(arrow_schema.field(n).type) / stored[n])
         for n in names
@@ -173,11 +172,14 @@ def _hive_names(root: Path, first: str) -> set[str]:
     return {part.partition("=")[0] for part in parts if "=" in part}
 
 
-def _steps_over_gaps(schema: TableSchema, cols: list[TableColumn]) -> float:
-    """``steps / (steps - 1)``: a span from the first to the last time covers one step more."""
-    time = next(c for c in cols if c.name == schema.time_column)
-    steps = time.cardinality or 0
-    return steps / (steps - 1) if steps > 1 else 1.0
+DEFAULT_STEP = 3600.0
+"""Seconds of a time step when the sample holds a single time."""
+
+
+def _time_step(seconds: np.ndarray) -> float:
+    """The smallest gap between the sampled times (a span covers one step past the last)."""
+    times = np.unique(seconds)
+    return float(np.diff(times).min()) if len(times) > 1 else DEFAULT_STEP
 
 
 def _from_csv(path: Path) -> TableSource:
@@ -207,14 +209,15 @@ def _from_csv(path: Path) -> TableSource:
     rows = n if whole else max(n, round(n * size / max(1, consumed)))  # rows per byte read
     quarter = max(1, math.ceil(n / 4))
     sample = [table.slice(i, quarter) for i in range(0, n, quarter)]
-    schema, values = _describe(path.name.split(".")[0], rows, table.schema, sample, rows)
+    schema, values, _ = _describe(path.name.split(".")[0], rows, table.schema, sample, rows)
     return TableSource(path, "csv", schema, values, {}, n, whole, table)
 
 
 def _describe(
     name: str, rows: int, arrow_schema: Any, sample: list[Any], total: int
-) -> tuple[TableSchema, dict[str, np.ndarray]]:
-    """Columns, cardinalities, time and key columns and sort order from sampled chunks."""
+) -> tuple[TableSchema, dict[str, np.ndarray], float]:
+    """Columns, cardinalities, time and key columns, sort order and time step from sampled
+    chunks."""
     n = sum(len(c) for c in sample) or 1
     cols: list[TableColumn] = []
     values: dict[str, np.ndarray] = {}
@@ -253,15 +256,15 @@ def _describe(
         sorted_by = (key.name, time.name) if time else (key.name,)
     elif time is not None and monotonic.get(time.name):
         sorted_by = (time.name, key.name) if key else (time.name,)
-    span = None
+    span, step = None, DEFAULT_STEP
     if time is not None:
         t = pa.chunked_array([c.column(time.name) for c in sample]).combine_chunks()
         t = t.drop_null().cast(pa.timestamp("s"), safe=False).cast(pa.int64()).to_numpy()
         span = float(t.max() - t.min()) if len(t) else 0.0
-        steps = time.cardinality or 1
         if monotonic.get(time.name) and n < total:
             span *= total / n  # a sorted sample covers its share of the span
-        span = span * steps / (steps - 1) if steps > 1 else 3600.0
+        step = _time_step(t)
+        span += step
     nbytes = sum(c.nbytes for c in sample)
     schema = TableSchema(
         name,
@@ -273,7 +276,7 @@ def _describe(
         time_span_s=span,
         sorted_by=sorted_by,
     )
-    return schema, values
+    return schema, values, step
 
 
 def _sorted(array: Any) -> bool:
