@@ -226,3 +226,37 @@ def test_the_codec_is_measured_on_the_sample(files: dict[str, Path]) -> None:
     assert best.column_ratios["station"] > 10 * best.column_ratios["cape"]
     bare = recommend_table(rows=1000, columns="a:float64")
     assert bare.codecs == () and bare.layout.compression == "zstd"
+
+
+@pytest.mark.parametrize("tool", ["pyarrow", "dask"])
+def test_the_snippets_write_the_layout(files: dict[str, Path], tmp_path: Path, tool: str) -> None:
+    from advisor.plan.tables.layout import TableLayout
+    from advisor.plan.tables.snippet import dask_snippet, pyarrow_snippet
+
+    schema = read_table_source(files["parquet"]).schema
+    layout = TableLayout(
+        "x",
+        time_partition="month",
+        key_buckets=4,
+        sort_by=("station", "time"),
+        row_group_rows=5_000,
+        dtypes={"cape": "float32", "count": "uint16"},
+        dictionary=("station",),
+        compression="zstd",
+        compression_level=3,
+    )
+    text = pyarrow_snippet(layout, schema, 8) if tool == "pyarrow" else dask_snippet(layout, schema)
+    out = tmp_path / "out"
+    exec(text.replace('"SOURCE"', f'"{files["parquet"]}"').replace('"OUT"', f'"{out}"'), {})
+    written = ds.dataset(out, format="parquet", partitioning="hive")
+    assert written.count_rows() == KEYS * STEPS
+    assert len(written.files) == 2 * 4  # January and February (40 days) x 4 buckets
+    assert str(written.schema.field("cape").type) == "float" and "uint16" in str(written.schema)
+    meta = pq.ParquetFile(written.files[0]).metadata
+    assert meta.row_group(0).num_rows <= 5_000 and meta.row_group(0).column(0).compression == "ZSTD"
+    one = written.to_table(filter=ds.field("station") == "st0005")
+    assert len(set(one["bucket"].to_pylist())) == 1  # a key lives in one bucket
+    for path in written.files:  # each file sorted by station, then time
+        table = pq.read_table(path)
+        pairs = list(zip(table["station"].to_pylist(), table["time"].to_pylist(), strict=True))
+        assert pairs == sorted(pairs)

@@ -109,17 +109,18 @@ def dask_snippet(layout: TableLayout, schema: TableSchema) -> str:
         "",
         'df = dd.read_parquet("SOURCE")  # or dd.read_csv("SOURCE.csv", blocksize="64MB")',
     ]
-    if layout.dtypes:
-        casts = ", ".join(f'"{c}": "{t}"' for c, t in layout.dtypes.items())
-        lines.append(f"df = df.astype({{{casts}}})  # verified downcasts")
     time, key = schema.time_column, schema.key_column
     for name, func in FOLDERS[layout.time_partition]:
         lines.append(f'df["{name}"] = df["{time}"].dt.{_DASK.get(func, func)}')
     if layout.key_buckets:
-        lines.append(
-            f'df["bucket"] = df["{key}"].astype("category").cat.as_known().cat.codes '
-            f"% {layout.key_buckets}"
-        )
+        lines += [
+            f'keys = sorted(df["{key}"].unique().compute())  # the same buckets as with pyarrow',
+            f'df["bucket"] = df["{key}"].map({{k: i % {layout.key_buckets} for i, k in '
+            f'enumerate(keys)}}, meta=("{key}", "int64"))',
+        ]
+    if layout.dtypes:  # after the columns above (dask-expr's projections through astype fail)
+        casts = ", ".join(f'"{c}": "{t}"' for c, t in layout.dtypes.items())
+        lines.append(f"df = df.astype({{{casts}}})  # verified downcasts")
     cols = partition_columns(layout)
     if cols:
         lines.append(f"df = df.shuffle(on={cols!r})  # one Dask partition per folder")
