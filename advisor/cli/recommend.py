@@ -22,7 +22,10 @@ if TYPE_CHECKING:
 @app.command("recommend")
 def recommend_cmd(
     source: str | None = typer.Argument(
-        None, help="A Zarr store path or a catalog entry name (or use --shape).", show_default=False
+        None,
+        help="A Zarr store path or a catalog entry name (or use --shape); or a table: a .parquet "
+        "file or folder, a .csv or .csv.gz (or use --rows and --columns).",
+        show_default=False,
     ),
     pattern: list[str] = typer.Option(
         [],
@@ -87,8 +90,20 @@ def recommend_cmd(
     storage_option: list[str] = StorageOption,
     anon: bool = Anon,
     as_json: bool = Json,
+    rows: str | None = typer.Option(None, "--rows", help="A bare table's rows (with --columns)."),
+    columns: str | None = typer.Option(
+        None, "--columns", help="A bare table's columns: name:dtype[:cardinality],..."
+    ),
 ) -> None:
-    """Recommend a chunk shape for SOURCE (or --shape) read by the given access patterns."""
+    """Recommend a chunk shape for SOURCE (or --shape) read by the given access patterns; for a
+    table (Parquet, CSV, or --rows/--columns), its partitions, row groups, sort order and dtypes
+    (table patterns: time-range, key, scan, groupby, append)."""
+    from advisor.store.table_paths import is_table_source
+
+    if rows is not None or columns is not None or (shape is None and is_table_source(source)):
+        from advisor.cli.recommend_table import recommend_table_cmd
+
+        return recommend_table_cmd(source, pattern, rows, columns, profile, as_json)
     from advisor.api.recommend import recommend
     from advisor.plan.location import parse_storage_options
     from advisor.plan.parse import parse_dims_map, parse_duration, parse_start, schema_from_shape
