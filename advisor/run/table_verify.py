@@ -39,8 +39,17 @@ def column_sum(values: pa.Array | pa.ChunkedArray) -> int:
     import pandas as pd
     import pyarrow as pa
 
+    if isinstance(values, pa.ChunkedArray):
+        return sum(column_sum(chunk) for chunk in values.chunks) & _MASK
     if pa.types.is_dictionary(values.type):
         values = values.cast(values.type.value_type)
+    if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+        # hash each distinct string once (few Python objects), then every row by its index
+        encoded = values.dictionary_encode()
+        codes = pd.util.hash_array(encoded.dictionary.to_numpy(zero_copy_only=False))
+        indices = encoded.indices.fill_null(len(codes)).to_numpy()
+        hashed = np.append(codes, np.uint64(_MASK))[indices]
+        return int(np.add.reduce(hashed, dtype=np.uint64)) if len(hashed) else 0
     if pa.types.is_timestamp(values.type) and values.type.unit != "ns":
         values = values.cast(pa.timestamp("ns", values.type.tz))  # Parquet stores s as ms
     array = values.to_numpy(zero_copy_only=False)
@@ -86,13 +95,19 @@ class TableDigest:
 
 
 def written_digest(folder: Path, columns: Sequence[str]) -> TableDigest:
-    """The digest of the Parquet dataset at ``folder`` (Hive folders), of ``columns`` only,
-    read one batch at a time."""
-    import pyarrow.dataset as ds
+    """The digest of the Parquet files under ``folder`` (Hive folders), of ``columns`` only, read
+    one file and one batch at a time on this thread (no read-ahead: memory is about one row
+    group being decoded)."""
+    import pyarrow.parquet as pq
 
-    dataset = ds.dataset(folder, format="parquet", partitioning="hive")
-    scanner = dataset.scanner(columns=list(columns), batch_readahead=2, fragment_readahead=1)
-    return TableDigest.of_batches(scanner.to_batches(), columns)
+    digest = TableDigest()
+    for path in sorted(folder.rglob("*.parquet")):
+        with pq.ParquetFile(path, pre_buffer=False) as file:
+            for batch in file.iter_batches(
+                batch_size=65536, columns=list(columns), use_threads=False
+            ):
+                digest.add(batch, columns)
+    return digest
 
 
 def verify_written(source: TableDigest, folder: Path, target: object) -> TableDigest:

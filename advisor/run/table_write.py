@@ -5,14 +5,14 @@ Parquet one batch at a time). A layout with neither partitions nor a sort order 
 one pass. Otherwise in two, as sorting needs a whole partition in memory:
 
 1. *stage*: every batch, cast to the layout's dtypes, is split by its partition columns and
-   appended, unsorted, to a temporary Hive dataset (:func:`pyarrow.dataset.write_dataset`,
-   which writes each piece at once: memory is about one batch);
+   appended, unsorted, to a temporary Hive dataset (one Parquet writer per partition, each
+   piece written at once: memory is about one batch);
 2. *finish*: each partition alone is read (sorted, if the layout sorts) and written in files of
    ``max_rows_per_file`` rows and row groups of ``row_group_rows`` rows. With a Dask client, one
    task per partition on the cluster (its workers must see the same disk).
 
-The memory this bounds: the CSV block (``memory / 16``, 1-64 MiB), one row group being
-buffered, and, when sorting, the largest partition (about three times its Arrow size: the
+The memory this bounds: the CSV reader's blocks (``memory / 256`` each, about twenty held), one
+row group being buffered, and, when sorting, the largest partition (about three times its Arrow size: the
 table, the sort's indices and the sorted copy). A layout whose largest partition needs more
 than ``memory`` is refused after the first pass, before anything is published.
 
@@ -56,6 +56,9 @@ DEFAULT_MEMORY = 2 * 2**30
 SORT_FACTOR = 3
 """Sorting a partition holds about this many times its Arrow size."""
 
+STAGE_OPEN_FILES = 64
+"""Partition files the first pass keeps open at once."""
+
 
 @dataclass(frozen=True, slots=True)
 class WriteResult:
@@ -71,14 +74,16 @@ class WriteResult:
 
 
 def csv_block_size(memory: int) -> int:
-    """The CSV reader's block: a sixteenth of ``memory``, kept within 1-64 MiB.
+    """The CSV reader's block: ``memory / 256``, kept within 256 KiB-16 MiB (pyarrow's streaming
+    reader holds about twenty blocks at once, read ahead and being parsed, and some 30 MB more:
+    measured, pyarrow 26).
 
     Examples
     --------
-    >>> csv_block_size(2**30) // 2**20, csv_block_size(2**20) // 2**20
-    (64, 1)
+    >>> csv_block_size(2**30) // 2**20, csv_block_size(96 * 2**20), csv_block_size(2**20)
+    (4, 393216, 262144)
     """
-    return max(2**20, min(64 * 2**20, memory // 16))
+    return max(2**18, min(16 * 2**20, memory // 256))
 
 
 def _cast(batch: pa.RecordBatch, layout: TableLayout) -> pa.RecordBatch:
@@ -197,13 +202,14 @@ def finish_partition(
     stage: Path, out: Path, layout: TableLayout, memory: int, name: str = ""
 ) -> int:
     """Write the staged partition ``stage`` to ``out``, sorted if the layout sorts; files made."""
+    import pyarrow as pa
     import pyarrow.dataset as ds
 
     dataset = ds.dataset(stage, format="parquet")
     if not layout.sort_by:
         scanner = dataset.scanner(batch_readahead=2, fragment_readahead=1)
         return write_files(_Batches(iter(scanner.to_batches()), dataset.schema), out, layout)
-    table = dataset.to_table()
+    table = dataset.to_table().combine_chunks()
     need = SORT_FACTOR * table.nbytes
     if need > memory:
         raise AdvisorError(
@@ -212,7 +218,69 @@ def finish_partition(
             "choose a finer time partition or key buckets, or allow more --memory"
         )
     table = table.sort_by([(column, "ascending") for column in layout.sort_by])
-    return write_files([table], out, layout)
+    files = write_files([table], out, layout)
+    del table
+    pa.default_memory_pool().release_unused()  # the next partition starts from a clean pool
+    return files
+
+
+class _Stager:
+    """Append batches, unsorted, to one Parquet file per partition folder (Hive names).
+
+    Each piece is written as it comes (a small row group): memory is one batch and the open
+    writers' buffers. At most :data:`STAGE_OPEN_FILES` files are open; a partition whose
+    writer was closed gets a new file when more of its rows come.
+    """
+
+    def __init__(self, root: Path, schema: pa.Schema, fields: tuple[str, ...]) -> None:
+        from collections import OrderedDict
+
+        self.root, self.schema, self.fields = root, schema, fields
+        self.open: OrderedDict[tuple[int, ...], Any] = OrderedDict()
+        self.made: dict[tuple[int, ...], int] = {}
+
+    def _writer(self, key: tuple[int, ...]) -> Any:
+        import pyarrow.parquet as pq
+
+        if key in self.open:
+            self.open.move_to_end(key)
+            return self.open[key]
+        if len(self.open) >= STAGE_OPEN_FILES:
+            self.open.popitem(last=False)[1].close()
+        folder = self.root.joinpath(*(f"{f}={v}" for f, v in zip(self.fields, key, strict=True)))
+        folder.mkdir(parents=True, exist_ok=True)
+        n = self.made.get(key, 0)
+        self.made[key] = n + 1
+        writer = pq.ParquetWriter(folder / f"stage-{n}.parquet", self.schema, compression="lz4")
+        self.open[key] = writer
+        return writer
+
+    def add(self, batch: pa.RecordBatch, parts: dict[str, pa.Array]) -> None:
+        import numpy as np
+
+        if not self.fields:
+            self._writer(()).write_batch(batch)
+            return
+        cols = [parts[f].to_numpy().astype(np.int64) for f in self.fields]
+        if all(c[0] == c.min() == c.max() for c in cols):  # the usual case: one partition
+            self._writer(tuple(int(c[0]) for c in cols)).write_batch(batch)
+            return
+        if len(cols) <= 4:  # int16 values: 16 bits each in one int64 code
+            code = np.zeros(len(cols[0]), np.int64)
+            for c in cols:
+                code = (code << 16) | (c & 0xFFFF)
+        else:
+            code = np.unique(np.stack(cols, axis=1), axis=0, return_inverse=True)[1].ravel()
+        _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+        order = np.argsort(inverse, kind="stable")
+        ordered = batch.take(order)
+        bounds = np.cumsum([0, *np.bincount(inverse, minlength=len(first))])
+        for at, a, b in zip(first, bounds[:-1], bounds[1:], strict=True):
+            self._writer(tuple(int(c[at]) for c in cols)).write_batch(ordered.slice(a, b - a))
+
+    def close(self) -> None:
+        while self.open:
+            self.open.popitem()[1].close()
 
 
 def _stage(
@@ -224,29 +292,12 @@ def _stage(
     time_column: str | None,
     key_column: str | None,
 ) -> None:
-    import pyarrow as pa
-    import pyarrow.dataset as ds
-
-    def with_parts() -> Iterator[pa.RecordBatch]:
+    stager = _Stager(stage, schema, fields)
+    try:
         for batch in batches:
-            parts = partition_columns(batch, layout, time_column, key_column)
-            yield pa.RecordBatch.from_arrays(
-                [*batch.columns, *(parts[f] for f in fields)],
-                names=[*batch.schema.names, *fields],
-            )
-
-    full = pa.schema([*schema, *(pa.field(f, pa.int16()) for f in fields)])
-    ds.write_dataset(
-        pa.RecordBatchReader.from_batches(full, with_parts()),
-        stage,
-        format="parquet",
-        partitioning=ds.partitioning(pa.schema([full.field(f) for f in fields]), flavor="hive"),
-        file_options=ds.ParquetFileFormat().make_write_options(compression="lz4"),
-        max_partitions=1_000_000,
-        max_open_files=256,
-        max_rows_per_group=64 * 1024,
-        existing_data_behavior="error",
-    )
+            stager.add(batch, partition_columns(batch, layout, time_column, key_column))
+    finally:
+        stager.close()
 
 
 def _leaves(stage: Path) -> list[Path]:
@@ -326,10 +377,13 @@ def _two_passes(
     client: Client | None,
 ) -> tuple[int, int]:
     """Stage, then finish each partition; (files, partitions)."""
+    import pyarrow as pa
+
     cast_schema = _cast_schema(schema, layout)
     stage = Path(tempfile.mkdtemp(prefix=f"{out.name}{TEMP_MARK}stage-", dir=out.parent))
     try:
         _stage(batches, cast_schema, stage / "data", fields, layout, time_column, key_column)
+        pa.default_memory_pool().release_unused()
         leaves = _leaves(stage / "data")
         targets = [partial / leaf.relative_to(stage / "data") for leaf in leaves]
         if client is None:
