@@ -96,7 +96,7 @@ def _cast(batch: pa.RecordBatch, layout: TableLayout) -> pa.RecordBatch:
         try:
             target = pa.type_for_alias(dtype)
             column = batch.column(i).cast(target, safe=not pa.types.is_floating(target))
-        except (pa.ArrowInvalid, ValueError) as exc:
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError) as exc:
             raise AdvisorError(f"cannot store {name!r} as {dtype}: {exc}") from None
         batch = batch.set_column(i, pa.field(name, target), column)
     return batch
