@@ -37,6 +37,7 @@ SUITES = (
     "compressors",
     "resample",
     "save",
+    "tables",
 )
 
 EXPECTED_SKIPS = {
