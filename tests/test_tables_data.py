@@ -350,3 +350,19 @@ def test_the_catalog_holds_the_table_entry_and_refuses_a_table_with_code(tmp_pat
         with pytest.raises(AdvisorError, match="catalog") as info:
             check_catalog(catalog)
         assert said in str(info.value)
+
+
+def test_apply_table_cli_prints_json_of_what_it_wrote(
+    table: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    out = tmp_path / "out"
+    code, printed, _ = run_cli(
+        ["apply", str(table), "--out", str(out), "--layout", "month partitions", "--json"], capsys
+    )
+    assert code == 0
+    done = json.loads(printed)
+    assert done["layout"] == "month partitions" and done["rows"] == STATIONS * HOURS
+    assert done["files"] == done["partitions"] == 2 and done["verified"]["rows"] == done["rows"]
+    assert done["bytes"] == sum(p.stat().st_size for p in out.rglob("*.parquet"))
