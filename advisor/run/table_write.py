@@ -205,9 +205,9 @@ def finish_partition(
 
     dataset = ds.dataset(stage, format="parquet")
     if not layout.sort_by:
-        scanner = dataset.scanner(batch_readahead=2, fragment_readahead=1)
+        scanner = dataset.scanner(batch_readahead=1, fragment_readahead=1, use_threads=False)
         return write_files(_Batches(iter(scanner.to_batches()), dataset.schema), out, layout)
-    table = dataset.to_table().combine_chunks()
+    table = dataset.to_table(use_threads=False).combine_chunks()  # no per-thread read-ahead
     need = SORT_FACTOR * table.nbytes
     if need > memory:
         raise AdvisorError(
