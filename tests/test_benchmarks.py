@@ -38,6 +38,7 @@ SUITES = (
     "compressors",
     "resample",
     "save",
+    "tables",
 )
 
 EXPECTED_SKIPS = {

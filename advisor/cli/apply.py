@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from advisor.cli.app import app
+from advisor.cli.apply_table import LayoutOption, MemoryOption, apply_table_command, is_table
 from advisor.cli.options import (
     Anon,
     Json,
@@ -29,7 +30,10 @@ if TYPE_CHECKING:
 @app.command("apply")
 def apply_command(
     sources: list[str] = typer.Argument(
-        ..., metavar="SOURCE...", help="Catalog entries or Zarr stores, joined along time."
+        ...,
+        metavar="SOURCE...",
+        help="Catalog entries or Zarr stores, joined along time; or one table (a .csv, .csv.gz "
+        "or .parquet file, or a folder of .parquet files).",
     ),
     outs: list[str] = typer.Option(
         ...,
@@ -89,6 +93,8 @@ def apply_command(
         "see the old snapshot or the new one, on any store (pip install 'chunk-advisor[icechunk]').",
     ),
     as_json: bool = Json,
+    layout: str | None = LayoutOption,
+    memory: str = MemoryOption,
 ) -> None:
     """Resample, rechunk, compress and save SOURCE as a verified Zarr store at --out.
 
@@ -98,8 +104,14 @@ def apply_command(
     (one per family of patterns) are written in one pass and moved into place
     once both are verified. On an object store (no rename) the copy is written in
     place with its top-level metadata last: it opens only once complete and
-    verified, and a later run removes what a killed one left.
+    verified, and a later run removes what a killed one left. A table SOURCE is written in
+    --layout instead (Parquet, verified and published alike).
     """
+    if is_table(sources, catalog):  # the table half: advisor.api.table_apply
+        return apply_table_command(
+            sources[0], outs, layout=layout, memory=memory, overwrite=overwrite,
+            scheduler=scheduler, catalog=catalog, as_json=as_json,
+        )  # fmt: skip
     from advisor.api.apply import apply
     from advisor.plan.location import parse_storage_options
 

@@ -64,12 +64,39 @@ def sample_data(
     ),
     storage_option: list[str] = StorageOption,
     anon: bool = Anon,
+    table: bool = typer.Option(
+        False,
+        "--table",
+        help="Write the sample table instead: the field at --stations sites, hourly, as "
+        "DIR/stations_<year>.parquet (or .csv).",
+    ),
+    table_format: Literal["parquet", "csv"] = typer.Option(
+        "parquet", "--format", help="With --table: parquet or csv."
+    ),
+    stations: int = typer.Option(1000, "--stations", help="With --table: the station count."),
 ) -> None:
     """Write the synthetic ERA5-like sample (CAPE, CIN, K index, BLH; hourly, 0.25°, 15-45N 100-140E).
 
     One store per year, chunked (744, 121, 161) and compressed with Blosc zstd
     level 3 and byte shuffle. The model is described in docs/sample-data.md.
+    With --table, one table per year instead (time, station, latitude, longitude and the four
+    variables at each station's grid point).
     """
+    if table:
+        from advisor.run.table_sample import write_table_years
+
+        for path in write_table_years(
+            out,
+            parse_years([*years, *(more_years or [])]),
+            stations=stations,
+            fmt=table_format,
+            hours=hours,
+            seed=seed,
+            overwrite=overwrite,
+            progress=True,
+        ):
+            typer.echo(path)
+        return
     from advisor.plan.location import parse_storage_options
     from advisor.run.sample import write_years
 

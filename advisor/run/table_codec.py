@@ -11,8 +11,8 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 
-import pyarrow as pa  # type: ignore[import-untyped]
-import pyarrow.parquet as pq  # type: ignore[import-untyped]
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from advisor.plan.tables.codecs import PARQUET_CODECS, ParquetCodecMeasure
 from advisor.plan.tables.parse import value_bytes

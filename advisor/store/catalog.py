@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from advisor.plan.errors import AdvisorError
 from advisor.plan.location import split_url
-from advisor.store.catalog_check import check_catalog
+from advisor.store.catalog_check import check_catalog, table_names
 from advisor.store.locations import Where, exists, location
 
 if TYPE_CHECKING:
@@ -87,14 +87,18 @@ def _open(catalog: str | Path | None):
 
 
 def entry_names(catalog: str | Path | None = None) -> list[str]:
-    """The names of the catalog's entries, sorted.
+    """The names of the catalog's array entries, sorted (table entries:
+    :func:`advisor.store.table_catalog.table_entry`).
 
     Examples
     --------
     >>> entry_names(PROJECT_CATALOG)[:2]
     ['era5_2019', 'era5_2020']
     """
-    return sorted(_open(catalog))
+    path = Path(catalog) if catalog is not None else default_catalog()
+    cat = _open(path)
+    tables = table_names(path)
+    return sorted(name for name in cat if name not in tables)
 
 
 def get_entry(name: str, catalog: str | Path | None = None) -> Entry:
@@ -106,7 +110,13 @@ def get_entry(name: str, catalog: str | Path | None = None) -> Entry:
     >>> entry.path.name, entry.sample_year
     ('era5_2021.zarr', 2021)
     """
-    cat = _open(catalog)
+    path = Path(catalog) if catalog is not None else default_catalog()
+    cat = _open(path)
+    if name in table_names(path):
+        raise AdvisorError(
+            f"catalog entry {name!r} is a table (Parquet or CSV), not a Zarr store: "
+            f"give it to the table commands, e.g. advisor apply {name} --out DIR"
+        )
     if name not in cat:
         known = ", ".join(sorted(cat)) or "none"
         raise AdvisorError(f"no catalog entry named {name!r}; the catalog has: {known}")

@@ -1,0 +1,206 @@
+"""``advisor.apply_table``: write a table (CSV or Parquet) in a layout, verified, published.
+
+The one function behind ``advisor apply TABLE --out DIR``. It resolves the source (a path, or a
+table entry of the catalog), the layout (a :class:`TableLayout`, a reference layout's label, or
+None: for now the reference layout :data:`DEFAULT_LAYOUT`), the memory allowed, and the Dask
+cluster when a scheduler is named, then calls :func:`advisor.run.table_write.write_layout`.
+
+Examples
+--------
+>>> import tempfile, pyarrow as pa, pyarrow.parquet as pq
+>>> with tempfile.TemporaryDirectory() as tmp:
+...     t = pa.table({"time": pa.array([0, 3600], pa.timestamp("s")), "station": ["b", "a"]})
+...     pq.write_table(t, f"{tmp}/t.parquet")
+...     done = apply_table(f"{tmp}/t.parquet", f"{tmp}/out")
+...     done.layout.label, done.rows, sorted(p.name for p in (Path(tmp) / "out").iterdir())
+('month partitions, sorted by key', 2, ['year=1970'])
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from advisor.plan.errors import AdvisorError
+from advisor.plan.parse import parse_size
+from advisor.plan.tables.layout import TableLayout
+from advisor.plan.tables.references import reference_layouts
+from advisor.plan.tables.schema import TableColumn, TableSchema
+from advisor.plan.units import human_readable_size
+from advisor.run.table_write import DEFAULT_MEMORY, WriteResult, write_layout
+from advisor.store.publish import refuse_url
+from advisor.store.table_catalog import table_entry
+from advisor.store.table_sources import open_table, table_kind
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+DEFAULT_LAYOUT = "month partitions, sorted by key"
+"""The reference layout written when none is named (the advisor's pick is wired in later)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TableApplyResult:
+    """What ``apply_table`` wrote, and how long it took."""
+
+    source: Path
+    written: WriteResult
+    seconds: float
+
+    @property
+    def layout(self) -> TableLayout:
+        return self.written.layout
+
+    @property
+    def rows(self) -> int:
+        return self.written.rows
+
+    def to_dict(self) -> dict[str, Any]:
+        w = self.written
+        return {
+            "source": str(self.source),
+            "out": str(w.out),
+            "layout": w.layout.label,
+            "rows": w.rows,
+            "files": w.files,
+            "partitions": w.partitions,
+            "bytes": w.bytes,
+            "seconds": round(self.seconds, 3),
+            "verified": {"rows": w.digest.rows, "columns": sorted(w.digest.sums)},
+        }
+
+    def rows_table(self) -> list[tuple[str, str]]:
+        """The result as (what, value) rows for the CLI's table."""
+        w = self.written
+        return [
+            ("source", str(self.source)),
+            ("out", str(w.out)),
+            ("layout", w.layout.label),
+            ("rows", f"{w.rows:,}"),
+            ("files / partitions", f"{w.files} / {w.partitions}"),
+            ("size on disk", human_readable_size(w.bytes)),
+            ("seconds", f"{self.seconds:.1f}"),
+            ("verified", f"{w.digest.rows:,} rows, {len(w.digest.sums)} column checksums"),
+        ]
+
+
+def schema_of(name: str, arrow: pa.Schema) -> TableSchema:
+    """A :class:`TableSchema` enough to name the layout: the first timestamp column is the time,
+    the first string column the key (the full schema, with rows and cardinalities, is the store
+    layer's to read)."""
+    import pyarrow as pa
+
+    cols = tuple(TableColumn(f.name, str(f.type)) for f in arrow)
+    time_col = next((f.name for f in arrow if pa.types.is_timestamp(f.type)), None)
+    key = next(
+        (f.name for f in arrow if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+         or pa.types.is_dictionary(f.type)),
+        None,
+    )  # fmt: skip
+    return TableSchema(name, 0, cols, time_column=time_col, key_column=key)
+
+
+def resolve_layout(layout: TableLayout | str | None, schema: TableSchema) -> TableLayout:
+    """The layout to write: as given, a reference layout by label, or :data:`DEFAULT_LAYOUT`.
+
+    Examples
+    --------
+    >>> s = TableSchema("t", 0, (), time_column="time", key_column="station")
+    >>> resolve_layout(None, s).sort_by
+    ('station', 'time')
+    >>> resolve_layout("nope", s)
+    Traceback (most recent call last):
+    ...
+    advisor.plan.errors.AdvisorError: no reference layout 'nope': choose one of 'day partitions \
+(the seed)', 'pyarrow defaults (one file)', 'one file, sorted by key, time', 'one file, sorted by \
+time, key', 'one file, sorted by key, 100k-row groups', 'month partitions', 'month partitions, \
+sorted by key', 'year partitions, sorted by key', 'day partitions, sorted by key', '16 key \
+buckets, sorted by time', 'one file, sorted by key, 10k-row groups', 'week partitions, sorted by \
+key', 'one file, sorted by key, dictionary key'
+    """
+    if isinstance(layout, TableLayout):
+        return layout
+    label = DEFAULT_LAYOUT if layout is None else layout
+    references = {ref.label: ref for ref in reference_layouts(schema)}
+    if label not in references:
+        known = ", ".join(repr(k) for k in references)
+        raise AdvisorError(f"no reference layout {label!r}: choose one of {known}")
+    return references[label]
+
+
+def resolve_table(source: str | Path, catalog: str | Path | None = None) -> Path:
+    """A table source's path: a CSV or Parquet path as given, or a table entry's file."""
+    if table_kind(source) is not None:
+        return Path(source).expanduser()
+    entry = table_entry(str(source), catalog)
+    if entry is None:
+        raise AdvisorError(
+            f"{source} is not a table: give a .csv, .csv.gz or .parquet file, a folder of "
+            ".parquet files, or a table entry of the catalog"
+        )
+    if not entry.path.exists():
+        raise AdvisorError(
+            f"catalog entry {entry.name!r} has no data yet at {entry.path}: "
+            f"run `{entry.make_command()}`"
+        )
+    return entry.path
+
+
+def apply_table(
+    source: str | Path,
+    out: str | Path,
+    *,
+    layout: TableLayout | str | None = None,
+    overwrite: bool = False,
+    memory: int | str = DEFAULT_MEMORY,
+    scheduler: str | None = None,
+    catalog: str | Path | None = None,
+) -> TableApplyResult:
+    """Write the table ``source`` to the folder ``out`` in ``layout``, verified and published.
+
+    Parameters
+    ----------
+    source
+        A CSV (``.csv``, ``.csv.gz``), a Parquet file or folder, or a table entry of ``catalog``.
+    layout
+        A :class:`TableLayout`, a reference layout's label, or None (:data:`DEFAULT_LAYOUT`).
+    memory
+        The working memory allowed (bytes, or a size such as ``512MB``): the CSV block, the row
+        group being buffered and the partition being sorted stay within it.
+    scheduler
+        A Dask scheduler's address: the partitions are finished on that cluster.
+    """
+    refuse_url(out, "--out")
+    budget = parse_size(memory) if isinstance(memory, str) else int(memory)
+    if budget < 2**20:
+        raise AdvisorError(f"--memory {memory} is under 1 MiB: allow more, e.g. --memory 512MB")
+    path = resolve_table(source, catalog)
+    target = Path(out).expanduser()
+    if target.exists() and not overwrite:
+        raise AdvisorError(f"{target} already exists: pass --overwrite to replace it")
+    schema = schema_of(path.name, open_table(path, block_size=2**20).schema)
+    chosen = resolve_layout(layout, schema)
+    start = time.perf_counter()
+    with _client(scheduler) as client:
+        written = write_layout(
+            path,
+            target,
+            chosen,
+            time_column=schema.time_column,
+            key_column=schema.key_column,
+            memory=budget,
+            overwrite=overwrite,
+            client=client,
+        )
+    return TableApplyResult(path, written, time.perf_counter() - start)
+
+
+def _client(scheduler: str | None) -> contextlib.AbstractContextManager[Any]:
+    if scheduler is None:
+        return contextlib.nullcontext()
+    from advisor.run.cluster import dask_client
+
+    return dask_client(scheduler, quiet=True)
