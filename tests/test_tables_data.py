@@ -312,11 +312,11 @@ def test_refuses_to_overwrite_and_leaves_nothing_behind_on_failure(
 @pytest.mark.parametrize(
     ("args", "said"),
     [
-        (["missing.csv", "--out", "o"], "no table at missing.csv"),
+        (["missing.csv", "--out", "o"], "'missing.csv' does not exist"),
         (["{table}", "--out", "o", "--layout", "nope"], "no reference layout 'nope'"),
         (["{table}", "--out", "o", "--memory", "1KB"], "--memory 1KB is under 1 MiB"),
         (["{table}", "--out", "o", "--out", "p"], "one --out folder"),
-        (["{bad_csv}", "--out", "o"], "cannot read the table"),
+        (["{bad_csv}", "--out", "o"], "as CSV: CSV parse error"),
     ],
 )
 def test_bad_table_input_is_one_line_exit_2(

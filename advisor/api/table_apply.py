@@ -2,7 +2,7 @@
 
 The one function behind ``advisor apply TABLE --out DIR``. It resolves the source (a path, or a
 table entry of the catalog), the layout (a :class:`TableLayout`, a reference layout's label, or
-None: for now the reference layout :data:`DEFAULT_LAYOUT`), the memory allowed, and the Dask
+None: the advisor's pick for the patterns given), the memory allowed, and the Dask
 cluster when a scheduler is named, then calls :func:`advisor.run.table_write.write_layout`.
 
 Examples
@@ -13,19 +13,21 @@ Examples
 ...     pq.write_table(t, f"{tmp}/t.parquet")
 ...     done = apply_table(f"{tmp}/t.parquet", f"{tmp}/out")
 ...     done.layout.label, done.rows, sorted(p.name for p in (Path(tmp) / "out").iterdir())
-('month partitions, sorted by key', 2, ['year=1970'])
+('advisor', 2, ['part-0.parquet'])
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor.plan.errors import AdvisorError
 from advisor.plan.parse import parse_size
+from advisor.plan.profile import StorageProfile
 from advisor.plan.tables.layout import TableLayout
 from advisor.plan.tables.references import reference_layouts
 from advisor.plan.tables.schema import TableColumn, TableSchema
@@ -39,7 +41,8 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 DEFAULT_LAYOUT = "month partitions, sorted by key"
-"""The reference layout written when none is named (the advisor's pick is wired in later)."""
+"""The reference layout :func:`resolve_layout` gives for None (``apply_table`` writes the
+advisor's pick then)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +161,8 @@ def apply_table(
     memory: int | str = DEFAULT_MEMORY,
     scheduler: str | None = None,
     catalog: str | Path | None = None,
+    patterns: Sequence[str] = (),
+    profile: StorageProfile | str | None = None,
 ) -> TableApplyResult:
     """Write the table ``source`` to the folder ``out`` in ``layout``, verified and published.
 
@@ -166,7 +171,9 @@ def apply_table(
     source
         A CSV (``.csv``, ``.csv.gz``), a Parquet file or folder, or a table entry of ``catalog``.
     layout
-        A :class:`TableLayout`, a reference layout's label, or None (:data:`DEFAULT_LAYOUT`).
+        A :class:`TableLayout`, a reference layout's label, or None: the advisor's pick for
+        ``patterns`` under ``profile`` (:func:`advisor.api.tables.recommend_table`, verified
+        downcasts included).
     memory
         The working memory allowed (bytes, or a size such as ``512MB``): the CSV block, the row
         group being buffered and the partition being sorted stay within it.
@@ -181,8 +188,14 @@ def apply_table(
     target = Path(out).expanduser()
     if target.exists() and not overwrite:
         raise AdvisorError(f"{target} already exists: pass --overwrite to replace it")
-    schema = schema_of(path.name, open_table(path, block_size=2**20).schema)
-    chosen = resolve_layout(layout, schema)
+    if layout is None:
+        from advisor.api.tables import recommend_table
+
+        rec = recommend_table(path, patterns, profile)
+        schema, chosen = rec.schema, rec.layout
+    else:
+        schema = schema_of(path.name, open_table(path, block_size=2**20).schema)
+        chosen = resolve_layout(layout, schema)
     start = time.perf_counter()
     with _client(scheduler) as client:
         written = write_layout(

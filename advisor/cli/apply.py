@@ -108,9 +108,12 @@ def apply_command(
     --layout instead (Parquet, verified and published alike).
     """
     if is_table(sources, catalog):  # the table half: advisor.api.table_apply
+        from advisor.store.profiles import find_profile
+
         return apply_table_command(
             sources[0], outs, layout=layout, memory=memory, overwrite=overwrite,
-            scheduler=scheduler, catalog=catalog, as_json=as_json,
+            scheduler=scheduler, catalog=catalog, as_json=as_json, patterns=pattern,
+            profile=find_profile(profile),
         )  # fmt: skip
     from advisor.api.apply import apply
     from advisor.plan.location import parse_storage_options

@@ -14,7 +14,7 @@ LayoutOption = typer.Option(
     None,
     "--layout",
     help="For a table: a reference layout by its label, e.g. 'day partitions (the seed)' "
-    "(default: 'month partitions, sorted by key').",
+    "(default: the advisor's pick for --pattern, as `advisor recommend TABLE` gives it).",
 )
 MemoryOption = typer.Option(
     "2GiB", "--memory", help="For a table: the working memory the conversion may use, e.g. 512MB."
@@ -41,6 +41,8 @@ def apply_table_command(
     scheduler: str | None,
     catalog: Path | None,
     as_json: bool,
+    patterns: Sequence[str] = (),
+    profile: str | None = None,
 ) -> None:
     """Write the table, then print what was written (a table, or ``--json``)."""
     from advisor.api.table_apply import apply_table
@@ -56,6 +58,8 @@ def apply_table_command(
         memory=memory,
         scheduler=scheduler,
         catalog=catalog,
+        patterns=patterns,
+        profile=profile,
     )
     if as_json:
         typer.echo(json.dumps(result.to_dict()))
