@@ -46,6 +46,12 @@ and parsing the Parquet footer, making the dataset fragment. Measured: ``ds.data
 .to_table()`` of 10 to 400 one-thousand-row files took 0.4-0.6 ms per file (pyarrow 26, local
 disk, 2 busy cores)."""
 
+FOOTER_ENTRY_OVERHEAD = 2.5e-6
+"""CPU seconds per column-chunk entry of an opened file's footer (every row group's metadata of
+every column is parsed, whatever the read prunes). Measured with
+``python -m benchmarks.table_figures``: one station's rows from a key-sorted file of the sample
+table took 24 ms with 876 row groups (2 read) and 7 ms with 88 (1 read): 7,000 entries more."""
+
 COLUMN_CHUNK_OVERHEAD = 1e-4
 """CPU seconds per column chunk read (one column of one row group): the page headers, the
 decoder's set-up, the batch handed on (the profile has no Parquet constant for it). Measured:
@@ -316,18 +322,32 @@ def table_cost(
         rgs = float(sum(len(s.offsets) * s.buckets * len(s.rows) for s in parts))
         rows = float(grid.keys * grid.steps)
     rows *= schema.rows / (grid.keys * grid.steps)  # the grid rounds rows per key
-    seconds = _seconds(files, rgs, rows * row_stored, rows * row_memory, len(cols), profile)
+    all_rgs = sum(len(s.offsets) * s.buckets * len(s.rows) for s in parts)
+    footer = files * all_rgs / max(1.0, total_files) * max(1, len(schema.columns))
+    seconds = _seconds(files, rgs, rows * row_stored, rows * row_memory, len(cols), profile, footer)
     return TableCost(pattern_name(p), p.weight, files, rgs, rows, rows * row_stored, seconds)
 
 
 def _seconds(
-    files: float, rgs: float, stored: float, decoded: float, n_cols: int, profile: StorageProfile
+    files: float,
+    rgs: float,
+    stored: float,
+    decoded: float,
+    n_cols: int,
+    profile: StorageProfile,
+    footer: float = 0.0,
 ) -> float:
-    """Open the files, fetch and decode the column chunks: latency overlaps, CPU in threads."""
+    """Open the files (parse their footers: ``footer`` column-chunk entries), fetch and decode
+    the column chunks: latency overlaps, CPU in threads."""
     chunks = rgs * n_cols
     requests = files + chunks
     wait = requests * profile.latency / max(1.0, min(profile.concurrency, requests))
-    cpu = files * FILE_OVERHEAD + chunks * COLUMN_CHUNK_OVERHEAD + decoded / profile.decode_speed
+    cpu = (
+        files * FILE_OVERHEAD
+        + footer * FOOTER_ENTRY_OVERHEAD
+        + chunks * COLUMN_CHUNK_OVERHEAD
+        + decoded / profile.decode_speed
+    )
     parallel = max(1.0, min(profile.threads, chunks))
     return wait + stored / profile.bandwidth + cpu / parallel
 
