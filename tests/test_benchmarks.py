@@ -192,7 +192,8 @@ def test_the_suites_run_here_sweep_the_tiny_grid() -> None:
     assert sweeps
     for cls in sweeps:
         codecs = cls.params[cls.param_names.index("codec")]
-        assert list(codecs) == codec_grid(TINY_CLEVELS), cls.__name__
+        grid = codec_grid(TINY_CLEVELS)  # then the lossy and PCodec candidates, if any
+        assert list(codecs)[: len(grid)] == grid, cls.__name__
 
 
 AWS_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION")

@@ -42,7 +42,9 @@ def test_names_with_markup_and_control_characters_print_inert(
     assert "\x1b" not in text and "\r" not in text  # no escape sequence reaches the terminal
     if command == "apply":  # the plan names the variable: its markup is shown as typed
         assert HOSTILE in text.replace("\n", "").replace(" ", "")
-    assert "[bold]st\\x1b[31m\\rore.zarr" in text.replace("\n", "").replace(" ", "")
+    # a long tmp path wraps in its table cell: read the cells' text without the box and wrapping
+    flat = text.replace("\n", "").replace(" ", "").replace("│", "")
+    assert "[bold]st\\x1b[31m\\rore.zarr" in flat
 
 
 def test_an_error_naming_control_characters_prints_them_as_escapes(

@@ -253,7 +253,8 @@ CONVERT = textwrap.dedent(
         before = int(statm.read().split()[1]) * resource.getpagesize() // 1024
     done = apply_table(csv, out, memory=memory, layout=layout)
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(done.rows, done.written.partitions, (after - before) * 1024)
+    print(done.rows, done.written.partitions, (after - before) * 1024,
+          pa.default_memory_pool().max_memory())
     """
 )
 
@@ -286,9 +287,15 @@ def test_a_csv_larger_than_the_memory_cap_converts_within_it(tmp_path: Path) -> 
         capture_output=True, text=True, check=False, timeout=300,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    rows, partitions, grown = map(int, proc.stdout.split())
+    rows, partitions, grown, arrow_peak = map(int, proc.stdout.split())
     assert rows == 600 * 24 * 360 and partitions == 12
-    assert 0 < grown < cap, f"the conversion's peak RSS grew by {grown / 2**20:.0f} MiB"
+    # Arrow's own peak allocation: the data the conversion holds at once, whatever the
+    # allocator keeps (the process's RSS growth, printed too, varied from 50 MiB alone to
+    # 1.3 GiB after the rest of the suite in one CI run)
+    assert 0 < arrow_peak < cap, (
+        f"the conversion held {arrow_peak / 2**20:.0f} MiB of Arrow data at once "
+        f"(RSS grew by {grown / 2**20:.0f} MiB)"
+    )
 
 
 # ----------------------------------------------------------------------------- refusals

@@ -13,7 +13,7 @@ Examples
 Traceback (most recent call last):
 ...
 advisor.plan.errors.AdvisorError: no catalog entry named 'era5_1999'; the catalog has: \
-era5_2019, era5_2020, era5_2021, era5_2022, era5_2023
+era5_2019, era5_2020, era5_2021, era5_2022, era5_2023, stations_2019
 """
 
 from __future__ import annotations

@@ -41,16 +41,13 @@ GRANULARITY_SECONDS: dict[TimeGranularity, float] = {
 """Seconds of one time partition (Gregorian means for months, quarters and years)."""
 
 FILE_OVERHEAD = 1e-3
-"""CPU seconds per file a reader opens beyond the storage latency: listing its folder, reading
-and parsing the Parquet footer, making the dataset fragment. Measured: ``ds.dataset(folder)
-.to_table()`` of 10 to 400 one-thousand-row files took 0.4-0.6 ms per file (pyarrow 26, local
-disk, 2 busy cores)."""
+"""CPU seconds per file opened beyond the storage latency (its folder listed, its fragment made):
+``ds.dataset(folder).to_table()`` of 10-400 small files took 0.4-0.6 ms per file (pyarrow 26)."""
 
 FOOTER_ENTRY_OVERHEAD = 2.5e-6
-"""CPU seconds per column-chunk entry of an opened file's footer (every row group's metadata of
-every column is parsed, whatever the read prunes). Measured with
-``python -m benchmarks.table_figures``: one station's rows from a key-sorted file of the sample
-table took 24 ms with 876 row groups (2 read) and 7 ms with 88 (1 read): 7,000 entries more."""
+"""CPU seconds per column-chunk entry of an opened file's footer, parsed whole whatever the read
+prunes (``python -m benchmarks.table_figures``: a station from a key-sorted file took 24 ms
+with 876 row groups, 7 ms with 88)."""
 
 COLUMN_CHUNK_OVERHEAD = 1e-4
 """CPU seconds per column chunk read (one column of one row group): the page headers, the
@@ -329,25 +326,16 @@ def table_cost(
 
 
 def _seconds(
-    files: float,
-    rgs: float,
-    stored: float,
-    decoded: float,
-    n_cols: int,
-    profile: StorageProfile,
-    footer: float = 0.0,
-) -> float:
+    files: float, rgs: float, stored: float, decoded: float, n_cols: int,
+    profile: StorageProfile, footer: float = 0.0,
+) -> float:  # fmt: skip
     """Open the files (parse their footers: ``footer`` column-chunk entries), fetch and decode
     the column chunks: latency overlaps, CPU in threads."""
     chunks = rgs * n_cols
     requests = files + chunks
     wait = requests * profile.latency / max(1.0, min(profile.concurrency, requests))
-    cpu = (
-        files * FILE_OVERHEAD
-        + footer * FOOTER_ENTRY_OVERHEAD
-        + chunks * COLUMN_CHUNK_OVERHEAD
-        + decoded / profile.decode_speed
-    )
+    cpu = files * FILE_OVERHEAD + footer * FOOTER_ENTRY_OVERHEAD + chunks * COLUMN_CHUNK_OVERHEAD
+    cpu += decoded / profile.decode_speed
     parallel = max(1.0, min(profile.threads, chunks))
     return wait + stored / profile.bandwidth + cpu / parallel
 
