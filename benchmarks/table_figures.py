@@ -17,14 +17,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from advisor.plan.tables.layout import TableLayout
 from advisor.run.table_workloads import query_for, read_dask, read_pyarrow
-from advisor.run.table_write import write_layout
 
-from .cache import cached, data_dir
-from .tables import KEY, LAYOUTS, PATTERNS, START, patterns, sample_table, slug
+from .tables import KEY, LAYOUTS, PATTERNS, START, layout_table, patterns, sample_table
 
 ADVISOR_PATTERNS = {
     "time-range": "time-range:days={days:g}",
@@ -48,15 +45,6 @@ def advisor_layouts() -> dict[str, TableLayout]:
     }
 
 
-def written(label: str, layout: TableLayout) -> Path:
-    """``layout`` written from the sample table, made once (the reference layouts' cache)."""
-
-    def make(tmp: Path) -> None:
-        write_layout(sample_table(), tmp, layout, time_column="time", key_column="station")
-
-    return cached(data_dir() / "tables" / "layouts" / slug(label), make)
-
-
 def best_of(call: Callable[[], object], repeat: int) -> float:
     """The fewest seconds ``call`` took in ``repeat`` calls.
 
@@ -75,7 +63,7 @@ def best_of(call: Callable[[], object], repeat: int) -> float:
 
 def main() -> None:
     layouts = {**LAYOUTS, **advisor_layouts()}
-    paths = {label: written(label, layout) for label, layout in layouts.items()}
+    paths = {label: layout_table(label, layout) for label, layout in layouts.items()}
     for reader, read, repeat in (("pyarrow", read_pyarrow, 3), ("dask", read_dask, 2)):
         print(f"\n### read with {reader} (seconds, best of {repeat}; files/row groups opened)\n")
         print("| layout | " + " | ".join(PATTERNS) + " | sum |")

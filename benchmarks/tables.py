@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from advisor.plan.tables.layout import TableLayout
 from advisor.plan.tables.patterns import TablePattern
 from advisor.plan.tables.references import reference_layouts
 from advisor.plan.tables.schema import TableSchema
@@ -95,12 +96,14 @@ def sample_table(fmt: str = "parquet") -> Path:
     return cached(data_dir() / "tables" / f"sample-{fmt}", make) / f"stations_{YEAR}.{fmt}"
 
 
-def layout_table(label: str) -> Path:
-    """The sample table written in the reference layout ``label``, made once."""
+def layout_table(label: str, layout: TableLayout | None = None) -> Path:
+    """The sample table written in ``layout`` (default: the reference layout ``label``), made
+    once and kept under ``label``."""
     source = sample_table()
 
     def make(tmp: Path) -> None:
-        write_layout(source, tmp, LAYOUTS[label], time_column="time", key_column="station")
+        chosen = LAYOUTS[label] if layout is None else layout
+        write_layout(source, tmp, chosen, time_column="time", key_column="station")
 
     return cached(data_dir() / "tables" / "layouts" / slug(label), make)
 

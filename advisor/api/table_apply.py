@@ -30,15 +30,15 @@ from advisor.plan.parse import parse_size
 from advisor.plan.profile import StorageProfile
 from advisor.plan.tables.layout import TableLayout
 from advisor.plan.tables.references import reference_layouts
-from advisor.plan.tables.schema import TableColumn, TableSchema
+from advisor.plan.tables.schema import TableSchema
 from advisor.plan.units import human_readable_size
 from advisor.run.table_write import DEFAULT_MEMORY, WriteResult, write_layout
 from advisor.store.publish import refuse_url
 from advisor.store.table_catalog import table_entry
-from advisor.store.table_sources import open_table, table_kind
+from advisor.store.table_sources import table_kind
 
 if TYPE_CHECKING:
-    import pyarrow as pa
+    pass
 
 DEFAULT_LAYOUT = "month partitions, sorted by key"
 """The reference layout :func:`resolve_layout` gives for None (``apply_table`` writes the
@@ -88,22 +88,6 @@ class TableApplyResult:
             ("seconds", f"{self.seconds:.1f}"),
             ("verified", f"{w.digest.rows:,} rows, {len(w.digest.sums)} column checksums"),
         ]
-
-
-def schema_of(name: str, arrow: pa.Schema) -> TableSchema:
-    """A :class:`TableSchema` enough to name the layout: the first timestamp column is the time,
-    the first string column the key (the full schema, with rows and cardinalities, is the store
-    layer's to read)."""
-    import pyarrow as pa
-
-    cols = tuple(TableColumn(f.name, str(f.type)) for f in arrow)
-    time_col = next((f.name for f in arrow if pa.types.is_timestamp(f.type)), None)
-    key = next(
-        (f.name for f in arrow if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
-         or pa.types.is_dictionary(f.type)),
-        None,
-    )  # fmt: skip
-    return TableSchema(name, 0, cols, time_column=time_col, key_column=key)
 
 
 def resolve_layout(layout: TableLayout | str | None, schema: TableSchema) -> TableLayout:
@@ -194,7 +178,9 @@ def apply_table(
         rec = recommend_table(path, patterns, profile)
         schema, chosen = rec.schema, rec.layout
     else:
-        schema = schema_of(path.name, open_table(path, block_size=2**20).schema)
+        from advisor.store.table_schema import read_table_source
+
+        schema = read_table_source(path).schema  # the time and key columns, as recommend finds them
         chosen = resolve_layout(layout, schema)
     start = time.perf_counter()
     with _client(scheduler) as client:

@@ -44,7 +44,7 @@ LARGE_BLOCK = 32 * 2**20
 """Bytes of a block from which reductions pay :attr:`~StorageProfile.block_speed` in full:
 glibc's largest dynamic mmap threshold, beyond which every block is fresh memory pages."""
 
-BuiltIn = Literal["measured", "built-in"]
+EngineOrigin = Literal["measured", "built-in"]
 
 BUILT_IN_ENGINES: dict[Engine, EngineSpeed] = {
     "threads": EngineSpeed("threads", 2, 6.4e-4, 0.12, 1e-4, 4.9e8, "built-in figures"),
@@ -112,7 +112,7 @@ class EngineChoice:
     engine: Engine
     profile: StorageProfile
     """The profile with that engine's constants in place."""
-    origin: BuiltIn
+    origin: EngineOrigin
     described: str = ""
     """What was measured (workers, threads, memory), or "built-in figures"."""
 

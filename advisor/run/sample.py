@@ -186,7 +186,7 @@ def _check_target(
     if zarr_format not in (2, 3):
         raise AdvisorError(f"zarr format {zarr_format!r} is not supported: use 2 or 3")
     if isinstance(out_dir, Path):
-        _check_writable(out_dir)
+        check_writable(out_dir)
         target: Where = store_path(out_dir, year)
     else:
         target = out_dir / store_path(Path(), year).name
@@ -195,7 +195,7 @@ def _check_target(
     return target
 
 
-def _check_writable(out_dir: Path) -> None:
+def check_writable(out_dir: Path) -> None:
     for folder in (out_dir, *out_dir.absolute().parents):
         if not folder.exists():
             continue

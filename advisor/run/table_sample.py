@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from advisor.plan.errors import AdvisorError
-from advisor.run.sample import _check_writable
+from advisor.run.sample import check_writable
 from advisor.store.publish import publishing, refuse_url, write_failed
 from advisor.synth.fields import generate_block
 from advisor.synth.grid import VARIABLES, check_request, hours_since_epoch
@@ -126,7 +126,7 @@ def check_table_target(
     check_request(year)
     station_sites(stations)  # checks the count
     out = Path(out_dir).expanduser()
-    _check_writable(out)
+    check_writable(out)
     target = table_path(out, year, fmt)  # type: ignore[arg-type]
     if target.exists() and not overwrite:
         raise AdvisorError(f"{target} already exists: pass --overwrite to replace it")
